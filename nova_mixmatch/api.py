@@ -1,0 +1,101 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The volume attach API: which cloud the volume lives in.
+
+Wire form (any microversion), in the body of
+``POST /servers/{server_id}/os-volume_attachments``::
+
+    {"volumeAttachment": {"volumeId": "...",
+                          "service_provider": "<K2K service provider id>",
+                          "remote_project": "<project id there, optional>"}}
+
+Everything is checked, and the remote project chosen, before Nova changes
+anything; a failure is a 400 with the reason.
+"""
+
+from oslo_log import log as logging
+from oslo_policy import policy as oslo_policy
+from webob import exc
+
+from nova_mixmatch import conf
+from nova_mixmatch import exception
+from nova_mixmatch import policies
+from nova_mixmatch import route as route_mod
+from nova_mixmatch import routes
+from nova_mixmatch import volume
+
+CONF = conf.CONF
+LOG = logging.getLogger(__name__)
+
+# Keystone's own limits for service provider and project ids.
+_ID = {'type': 'string', 'minLength': 1, 'maxLength': 64,
+       'pattern': '^[a-zA-Z0-9_-]+$'}
+PROPERTIES = {'service_provider': _ID, 'remote_project': _ID}
+
+
+def extend_create_schemas(*schemas):
+    """Extension of the volume attach request schemas."""
+    for schema in schemas:
+        attachment = schema['properties']['volumeAttachment']
+        attachment['properties'].update(PROPERTIES)
+        attachment['dependencies'] = {'remote_project': ['service_provider']}
+
+
+def attach_volume(proceed, context, instance, body):
+    """Extension around ``compute_api.attach_volume``."""
+    service_provider = body.get('service_provider')
+    if service_provider is None:
+        return proceed()
+    volume_id = body['volumeId']
+    try:
+        route = _authorize(context, instance, service_provider,
+                           body.get('remote_project'))
+    except oslo_policy.PolicyNotAuthorized as e:
+        raise exc.HTTPForbidden(explanation=str(e))
+    except exception.MixmatchError as e:
+        raise exc.HTTPBadRequest(explanation=str(e))
+
+    routes.hint(context, volume_id, route)
+    key = route_mod.sysmeta_key(volume_id)
+    previous = instance.system_metadata.get(key)
+    instance.system_metadata[key] = route.to_sysmeta()
+    instance.save()
+    LOG.info('Attaching volume %(volume)s of service provider %(sp)s, '
+             'project %(project)s', {'volume': volume_id,
+                                     'sp': route.service_provider,
+                                     'project': route.project_id},
+             instance=instance)
+    try:
+        return proceed()
+    except Exception:
+        # Nothing was attached: leave the route as it was, which keeps it
+        # for a volume this server already had attached.
+        if previous is None:
+            instance.system_metadata.pop(key, None)
+        else:
+            instance.system_metadata[key] = previous
+        instance.save()
+        raise
+
+
+def _authorize(context, instance, service_provider, remote_project):
+    if not CONF.mixmatch.enabled:
+        raise exception.NotEnabled()
+    policies.authorize(context, policies.ATTACH_FOREIGN,
+                       {'project_id': instance.project_id})
+    allowed = CONF.mixmatch.service_providers
+    if allowed and service_provider not in allowed:
+        raise exception.ServiceProviderNotAllowed(
+            service_provider=service_provider, allowed=', '.join(allowed))
+    return volume.foreign_clients().resolve(
+        context, service_provider, remote_project)

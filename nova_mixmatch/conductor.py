@@ -1,0 +1,55 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Route lookups served by nova-conductor for nova-compute.
+
+nova-compute has no database access, so it asks the conductor over the
+message bus, in the RPC namespace ``mixmatch``, versioned on its own so
+that Nova's RPC APIs are left untouched.
+"""
+
+import oslo_messaging as messaging
+
+from nova import rpc
+
+from nova_mixmatch import db
+from nova_mixmatch import route as route_mod
+
+NAMESPACE = 'mixmatch'
+TOPIC = 'conductor'
+
+
+class RouteEndpoint:
+    """Served by nova-conductor (extension point conductor.rpc_endpoints)."""
+
+    target = messaging.Target(namespace=NAMESPACE, version='1.0')
+
+    def lookup_route(self, context, volume_id=None, attachment_id=None):
+        known, route = db.lookup_route(
+            context, volume_id=volume_id, attachment_id=attachment_id)
+        return {'known': known, 'route': route and route.to_primitive()}
+
+
+class RouteAPI:
+    """Client side of :class:`RouteEndpoint`, used by nova-compute."""
+
+    def __init__(self):
+        target = messaging.Target(topic=TOPIC, namespace=NAMESPACE,
+                                  version='1.0')
+        self._client = rpc.get_client(target)
+
+    def lookup_route(self, context, volume_id=None, attachment_id=None):
+        reply = self._client.prepare().call(
+            context, 'lookup_route', volume_id=volume_id,
+            attachment_id=attachment_id)
+        route = reply['route']
+        return reply['known'], route and route_mod.Route.from_primitive(route)

@@ -1,0 +1,54 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Read the recorded cloud of a volume or attachment from Nova's database.
+
+A foreign volume attached to an instance has a block device mapping and an
+instance system_metadata entry that names its service provider (written
+at attach time by :mod:`nova_mixmatch.api`). Only services with database
+access (nova-api, nova-conductor) call this; nova-compute asks the
+conductor (:mod:`nova_mixmatch.conductor`).
+"""
+
+from nova.db.main import api as main_db
+from nova.db.main import models
+
+from nova_mixmatch import route as route_mod
+
+
+@main_db.pick_context_manager_reader
+def lookup_route(context, volume_id=None, attachment_id=None):
+    """Find where a volume or an attachment lives.
+
+    :returns: ``(known, route)``. ``known`` is False when no block device
+        mapping has that id yet, so the answer may change and must not be
+        cached; ``route`` is None for the home cloud.
+    """
+    bdm = models.BlockDeviceMapping
+    query = context.session.query(bdm.instance_uuid, bdm.volume_id).filter(
+        bdm.deleted == 0)
+    if attachment_id is not None:
+        query = query.filter(bdm.attachment_id == attachment_id)
+    else:
+        query = query.filter(bdm.volume_id == volume_id)
+    mappings = query.all()
+    if not mappings:
+        return False, None
+
+    sysmeta = models.InstanceSystemMetadata
+    value = context.session.query(sysmeta.value).filter(
+        sysmeta.deleted == 0,
+        sysmeta.instance_uuid.in_({m.instance_uuid for m in mappings}),
+        sysmeta.key.in_({route_mod.sysmeta_key(m.volume_id)
+                         for m in mappings}),
+    ).limit(1).scalar()
+    return True, value and route_mod.Route.from_sysmeta(value)

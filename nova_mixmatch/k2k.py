@@ -1,0 +1,80 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Keystone-to-Keystone auth of a home identity at a service provider."""
+
+from keystoneauth1 import identity
+from keystoneauth1 import loading as ks_loading
+
+from nova_mixmatch import conf
+from nova_mixmatch import exception
+
+CONF = conf.CONF
+
+
+def home_auth(context):
+    """The home identity behind ``context``.
+
+    The user's token, rescoped to its project so that Keystone returns the
+    service providers it may use; for a context without a token (periodic
+    tasks), Nova's own identity from the ``[mixmatch]`` auth options.
+    """
+    if context.auth_token:
+        return identity.v3.Token(auth_url=CONF.mixmatch.home_auth_url,
+                                 token=context.auth_token,
+                                 project_id=context.project_id)
+    auth = ks_loading.load_auth_from_conf_options(CONF, conf.GROUP.name)
+    if auth is None:
+        raise exception.NoHomeIdentity()
+    return auth
+
+
+class FederatedAuth(identity.v3.Keystone2Keystone):
+    """K2K to one project at a service provider.
+
+    Without ``project_id`` it picks the only project the federated user has
+    there, and refuses to guess between several. With one, it checks the
+    user may use it, so that both cases fail with the list of choices.
+    """
+
+    def __init__(self, home, service_provider, project_id=None):
+        super().__init__(home, service_provider, project_id=project_id)
+
+    @property
+    def home(self):
+        return self._local_cloud_plugin
+
+    def get_unscoped_auth_ref(self, session):
+        # keystoneauth asserts, rather than raises, when the home token does
+        # not list the provider (unknown or disabled): check first.
+        home = self.home.get_access(session)
+        home.service_providers.get_auth_url(self._sp_id)
+        unscoped = super().get_unscoped_auth_ref(session)
+        self.project_id = self._choose_project(session, unscoped)
+        return unscoped
+
+    def _choose_project(self, session, unscoped):
+        resp = session.get(self.auth_url.rstrip('/') + '/auth/projects',
+                           headers={'X-Auth-Token': unscoped.auth_token},
+                           authenticated=False)
+        choices = sorted(p['id'] for p in resp.json()['projects'])
+        if self.project_id in choices:
+            return self.project_id
+        if self.project_id is not None:
+            raise exception.RemoteProjectUnavailable(
+                project_id=self.project_id, service_provider=self._sp_id,
+                choices=', '.join(choices) or 'none')
+        if len(choices) != 1:
+            raise exception.RemoteProjectAmbiguous(
+                count=len(choices), service_provider=self._sp_id,
+                choices=', '.join(choices) or 'none')
+        return choices[0]

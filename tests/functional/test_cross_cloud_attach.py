@@ -1,0 +1,211 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Cross-cloud attach and detach through Nova's functional framework.
+
+Real nova-api (WSGI, in process), conductor, scheduler and compute (fake
+virt driver) on patched nova, talking over oslo.messaging. The home
+Keystone and the foreign Keystone and Cinder are the HTTP doubles of
+tests.doubles.cloud: this tier is not the two-cloud test.
+"""
+
+import os
+import sys
+import time
+
+import fixtures
+from nova import context as nova_context
+from nova import objects
+from nova import test
+from nova.tests import fixtures as nova_fixtures
+from nova.tests.functional import fixtures as func_fixtures
+from nova.tests.functional import integrated_helpers
+from oslo_utils.fixture import uuidsentinel
+
+from nova_mixmatch import route as route_mod
+from nova_mixmatch import routes
+from nova_mixmatch import volume
+from tests.doubles import cloud
+
+SP = 'sp1'
+
+
+class CrossCloudAttachTest(test.TestCase,
+                           integrated_helpers.InstanceHelperMixin):
+
+    def setUp(self):
+        super().setUp()
+        self.cloud = self.useFixture(cloud.CloudDouble(
+            service_providers=(SP, 'sp2')))
+        self.flags(enabled=True, home_auth_url=self.cloud.home_auth_url,
+                   group='mixmatch')
+        # No CinderFixture: a call routed to the home Cinder fails, as this
+        # home cloud has none in its catalog.
+        self.useFixture(nova_fixtures.NeutronFixture(self))
+        self.useFixture(nova_fixtures.GlanceFixture(self))
+        self.useFixture(func_fixtures.PlacementFixture())
+        # The nova wheel installs api-paste.ini under <prefix>/etc/nova.
+        self.flags(api_paste_config=os.path.join(
+            sys.prefix, 'etc', 'nova', 'api-paste.ini'), group='wsgi')
+        api_fixture = self.useFixture(nova_fixtures.OSAPIFixture(
+            api_version='v2.1'))
+        self._pass_user_tokens()
+        self.api = api_fixture.api
+        self.api.microversion = 'latest'
+        self.admin_api = api_fixture.admin_api
+        self.admin_api.microversion = 'latest'
+        self.project_id = api_fixture.project_id
+        self.start_service('conductor')
+        self.start_service('scheduler')
+        self.compute = self._start_compute('compute')
+        for cache in (volume.foreign_clients, routes.router):
+            cache.cache_clear()
+            self.addCleanup(cache.cache_clear)
+        self.remote_project = 'k2k-' + self.project_id
+
+    def _pass_user_tokens(self):
+        """Give request contexts the token keystonemiddleware would."""
+        def create_context(env, **kwargs):
+            user_id = env['HTTP_X_AUTH_USER']
+            project_id = env['HTTP_X_AUTH_PROJECT_ID']
+            return nova_context.RequestContext(
+                user_id, project_id, is_admin=user_id == 'admin',
+                roles=env['HTTP_X_ROLES'].split(','),
+                auth_token='%s:%s' % (user_id, project_id), **kwargs)
+
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova.api.auth.NovaKeystoneContext._create_context',
+            create_context))
+
+    def _attach(self, server, volume_id, **fields):
+        body = {'volumeAttachment': dict(volumeId=volume_id, **fields)}
+        return self.api.api_post(
+            '/servers/%s/os-volume_attachments' % server['id'], body,
+            check_response_status=False)
+
+    def _wait_for_foreign_status(self, volume_id, status):
+        for _ in range(100):
+            if self.cloud.volume(SP, volume_id)['status'] == status:
+                return
+            time.sleep(0.1)
+        self.fail('volume %s never became %s at %s: %s' % (
+            volume_id, status, SP, self.cloud.volume(SP, volume_id)))
+
+    def _attached_volume_ids(self, server):
+        return [a['volumeId'] for a in self.api.get_server_volumes(
+            server['id'])]
+
+    def _attach_and_detach(self, server):
+        volume_id = self.cloud.create_volume(SP, self.remote_project)
+        resp = self._attach(server, volume_id, service_provider=SP)
+        self.assertEqual(202, resp.status, resp.body)
+        self._wait_for_foreign_status(volume_id, 'in-use')
+
+        # Both views agree: Nova's BDM and the foreign attachment.
+        self.assertIn(volume_id, self._attached_volume_ids(server))
+        foreign = self.cloud.volume(SP, volume_id)
+        self.assertEqual(server['id'], foreign['attachments'][0]['server_id'])
+        attachment = self.api.api_get(
+            '/servers/%s/os-volume_attachments/%s' % (server['id'],
+                                                      volume_id)
+        ).body['volumeAttachment']
+        self.assertEqual(foreign['attachments'][0]['attachment_id'],
+                         attachment['attachment_id'])
+        ctxt = nova_context.get_admin_context()
+        instance = objects.Instance.get_by_uuid(
+            ctxt, server['id'], expected_attrs=['system_metadata'])
+        self.assertEqual(
+            route_mod.Route(SP, self.remote_project),
+            route_mod.Route.from_sysmeta(
+                instance.system_metadata[route_mod.sysmeta_key(volume_id)]))
+
+        self.api.delete_server_volume(server['id'], volume_id)
+        self._wait_for_foreign_status(volume_id, 'available')
+        self._wait_for_detach(server, volume_id)
+        self.assertEqual({}, self.cloud.attachments(SP))
+        return volume_id
+
+    def _wait_for_detach(self, server, volume_id):
+        for _ in range(100):
+            if volume_id not in self._attached_volume_ids(server):
+                return
+            time.sleep(0.1)
+        self.fail('volume %s still attached to %s' % (volume_id,
+                                                      server['id']))
+
+    def test_attach_detach_restart_compute(self):
+        server = self._create_server(networks='none')
+
+        self._attach_and_detach(server)
+        self.assertEqual(1, self.cloud.ecp_exchanges[SP])
+
+        # A new compute manager knows nothing in memory: the route comes
+        # back from the database through the conductor.
+        self.compute = self.restart_compute_service(self.compute)
+        routes.router.cache_clear()
+        self._attach_and_detach(server)
+
+        # One K2K exchange for this user, provider and project, for all of
+        # nova-api, conductor and compute (one process here).
+        self.assertEqual(1, self.cloud.ecp_exchanges[SP])
+        self.assertEqual(0, self.cloud.ecp_exchanges['sp2'])
+        self._assert_no_service_token_reached_sps()
+
+    def _assert_no_service_token_reached_sps(self):
+        sp_requests = [r for r in self.cloud.requests if r[0] != 'home']
+        self.assertNotEqual([], sp_requests)
+        for request in sp_requests:
+            self.assertNotIn('x-service-token',
+                             {k.lower() for k in request[3]})
+
+    def test_bad_service_provider_changes_nothing(self):
+        server = self._create_server(networks='none')
+        volume_id = self.cloud.create_volume(SP, self.remote_project)
+        self.cloud.disable_service_provider('sp2')
+        cases = {
+            'nope': 'unknown or disabled',
+            'sp2': 'unknown or disabled',
+        }
+        for sp, message in cases.items():
+            resp = self._attach(server, volume_id, service_provider=sp)
+            self.assertEqual(400, resp.status)
+            self.assertIn(message, resp.body['badRequest']['message'])
+
+        self.flags(service_providers=['sp2'], group='mixmatch')
+        resp = self._attach(server, volume_id, service_provider=SP)
+        self.assertEqual(400, resp.status)
+        self.assertIn('not allowed', resp.body['badRequest']['message'])
+
+        resp = self._attach(server, volume_id, service_provider='bad/id')
+        self.assertEqual(400, resp.status)
+
+        self.assertEqual([], self._attached_volume_ids(server))
+        self.assertEqual('available', self.cloud.volume(SP,
+                                                        volume_id)['status'])
+        self.assertEqual({}, self.cloud.attachments(SP))
+        instance = objects.Instance.get_by_uuid(
+            nova_context.get_admin_context(), server['id'],
+            expected_attrs=['system_metadata'])
+        self.assertNotIn(route_mod.sysmeta_key(volume_id),
+                         instance.system_metadata)
+
+    def test_volume_missing_at_service_provider(self):
+        server = self._create_server(networks='none')
+        resp = self._attach(server, uuidsentinel.missing,
+                            service_provider=SP)
+        self.assertEqual(404, resp.status)
+        self.assertEqual([], self._attached_volume_ids(server))
+        instance = objects.Instance.get_by_uuid(
+            nova_context.get_admin_context(), server['id'],
+            expected_attrs=['system_metadata'])
+        self.assertNotIn(route_mod.sysmeta_key(uuidsentinel.missing),
+                         instance.system_metadata)

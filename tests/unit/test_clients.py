@@ -1,0 +1,150 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+import threading
+
+from cinderclient import exceptions as cinder_exception
+from nova import exception as nova_exception
+
+from nova_mixmatch import clients
+from nova_mixmatch import exception
+from nova_mixmatch import route as route_mod
+from tests.unit import base
+
+ROUTE = route_mod.Route('sp1', 'k2k-home-project')
+
+
+class ForeignClientsTest(base.CloudTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.clients = clients.ForeignClients(size=8)
+        self.context = self.user_context()
+
+    def test_one_exchange_per_identity(self):
+        first = self.clients.federate(self.context, 'sp1', ROUTE.project_id)
+        again = self.clients.federate(self.context, 'sp1', ROUTE.project_id)
+        self.assertIs(first, again)
+        self.assertEqual(1, self.cloud.ecp_exchanges['sp1'])
+        # Another user is another identity.
+        self.clients.federate(self.user_context('bob'), 'sp1',
+                              'k2k-home-project')
+        self.assertEqual(2, self.cloud.ecp_exchanges['sp1'])
+
+    def test_concurrent_first_use_exchanges_once(self):
+        threads = [threading.Thread(
+            target=self.clients.federate,
+            args=(self.context, 'sp1', ROUTE.project_id)) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.assertEqual(1, self.cloud.ecp_exchanges['sp1'])
+
+    def test_resolve_picks_the_only_project(self):
+        self.assertEqual(ROUTE, self.clients.resolve(self.context, 'sp1'))
+        # The resolved identity serves the route and the next resolve.
+        self.clients.federate(self.context, 'sp1', ROUTE.project_id)
+        self.assertEqual(ROUTE, self.clients.resolve(self.context, 'sp1'))
+        self.assertEqual(1, self.cloud.ecp_exchanges['sp1'])
+        # Forgetting the route forgets the pick too.
+        self.clients.forget(self.context, ROUTE)
+        self.assertEqual(ROUTE, self.clients.resolve(self.context, 'sp1'))
+        self.assertEqual(2, self.cloud.ecp_exchanges['sp1'])
+
+    def test_resolve_refuses_to_guess(self):
+        self.cloud.add_remote_project('sp1', 'alice', 'other')
+        e = self.assertRaises(exception.RemoteProjectAmbiguous,
+                              self.clients.resolve, self.context, 'sp1')
+        self.assertIn('k2k-home-project, other', str(e))
+        self.assertEqual(
+            route_mod.Route('sp1', 'other'),
+            self.clients.resolve(self.context, 'sp1', 'other'))
+
+    def test_resolve_unavailable_project(self):
+        e = self.assertRaises(exception.RemoteProjectUnavailable,
+                              self.clients.resolve, self.context, 'sp1',
+                              'not-mine')
+        self.assertIn('Available: k2k-home-project', str(e))
+
+    def test_unknown_or_disabled_service_provider(self):
+        self.cloud.disable_service_provider('sp2')
+        for sp in ('nope', 'sp2'):
+            e = self.assertRaises(exception.ServiceProviderNotFound,
+                                  self.clients.resolve, self.context, sp)
+            self.assertIn(sp, str(e))
+
+    def test_service_provider_down(self):
+        self.cloud.set_down('sp1', keystone=True)
+        e = self.assertRaises(exception.ForeignAuthFailed,
+                              self.clients.resolve, self.context, 'sp1')
+        self.assertIn('sp1', str(e))
+
+    def test_cinder_client_talks_to_the_foreign_cinder(self):
+        volume_id = self.cloud.create_volume('sp1', ROUTE.project_id)
+        client = self.clients.cinder(self.context, ROUTE, '3.44')
+        self.assertEqual('3.44', client.api_version.get_string())
+        self.assertEqual(volume_id, client.volumes.get(volume_id).id)
+        self.assertTrue(client.client.session.verify)
+
+    def test_microversion_unsupported_by_the_foreign_cinder(self):
+        self.assertRaises(nova_exception.CinderAPIVersionNotAvailable,
+                          self.clients.cinder, self.context, ROUTE, '3.99')
+
+    def test_call_reauthenticates_once(self):
+        volume_id = self.cloud.create_volume('sp1', ROUTE.project_id)
+        get = lambda client: client.volumes.get(volume_id).id  # noqa: E731
+        self.assertEqual(volume_id, self.clients.call(
+            self.context, ROUTE, None, get))
+        self.cloud.revoke_sp_tokens('sp1')
+        self.assertEqual(volume_id, self.clients.call(
+            self.context, ROUTE, None, get))
+        self.assertEqual(2, self.cloud.ecp_exchanges['sp1'])
+
+    def test_call_gives_up_after_one_retry(self):
+        calls = []
+
+        def refused(client):
+            calls.append(client)
+            raise cinder_exception.Unauthorized(401)
+
+        e = self.assertRaises(exception.ForeignAuthFailed, self.clients.call,
+                              self.context, ROUTE, None, refused)
+        self.assertIn('sp1', str(e))
+        self.assertEqual(2, len(calls))
+        self.assertEqual(2, self.cloud.ecp_exchanges['sp1'])
+
+    def test_cache_is_bounded(self):
+        small = clients.ForeignClients(size=1)
+        small.federate(self.context, 'sp1', ROUTE.project_id)
+        small.federate(self.user_context('bob'), 'sp1', 'k2k-home-project')
+        small.federate(self.context, 'sp1', ROUTE.project_id)
+        self.assertEqual(3, self.cloud.ecp_exchanges['sp1'])
+
+    def test_forget(self):
+        self.clients.federate(self.context, 'sp1', ROUTE.project_id)
+        self.clients.forget(self.context, ROUTE)
+        self.clients.federate(self.context, 'sp1', ROUTE.project_id)
+        self.assertEqual(2, self.cloud.ecp_exchanges['sp1'])
+
+
+class ShortLivedTokensTest(base.CloudTestCase):
+    """Tokens with less life than keystoneauth's margin are never reused."""
+
+    TOKEN_TTL = 60
+
+    def test_no_identity_outlives_its_token(self):
+        foreign = clients.ForeignClients(size=8)
+        context = self.user_context()
+        foreign.federate(context, 'sp1', ROUTE.project_id)
+        foreign.federate(context, 'sp1', ROUTE.project_id)
+        self.assertEqual(2, self.cloud.ecp_exchanges['sp1'])

@@ -1,0 +1,46 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+from keystoneauth1 import identity
+from keystoneauth1 import loading as ks_loading
+from nova import context as nova_context
+
+from nova_mixmatch import exception
+from nova_mixmatch import k2k
+from tests.unit import base
+
+
+class HomeAuthTest(base.TestCase):
+
+    def test_user_token(self):
+        context = nova_context.RequestContext('u', 'p', is_admin=False,
+                                              auth_token='tok')
+        self.flags(home_auth_url='https://keystone.example.org/v3')
+        auth = k2k.home_auth(context)
+        self.assertIsInstance(auth, identity.v3.Token)
+        self.assertEqual('https://keystone.example.org/v3', auth.auth_url)
+        self.assertEqual('p', auth.project_id)
+
+    def test_without_token_needs_nova_identity(self):
+        context = nova_context.get_admin_context()
+        self.assertRaises(exception.NoHomeIdentity, k2k.home_auth, context)
+
+    def test_without_token_uses_nova_identity(self):
+        self.flags(auth_type='password')
+        self.conf.register_opts(
+            ks_loading.get_auth_plugin_conf_options('password'),
+            group='mixmatch')
+        self.flags(auth_url='https://keystone.example.org/v3',
+                   username='nova', password='secret', project_name='service',
+                   user_domain_id='default', project_domain_id='default')
+        auth = k2k.home_auth(nova_context.get_admin_context())
+        self.assertIsInstance(auth, identity.Password)
