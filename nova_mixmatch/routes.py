@@ -67,11 +67,16 @@ class Router:
         return route
 
 
+@functools.cache
+def _conductor():
+    return conductor.RouteAPI()
+
+
 def _lookup(context, **ident):
     # nova-compute reaches the database only through the conductor, as
     # Nova's own remotable objects do.
     if objects_base.NovaObject.indirection_api is not None:
-        return conductor.RouteAPI().lookup_route(context, **ident)
+        return _conductor().lookup_route(context, **ident)
     return db.lookup_route(context, **ident)
 
 

@@ -21,6 +21,7 @@ tests.doubles.cloud: this tier is not the two-cloud test.
 import os
 import sys
 import time
+from unittest import mock
 
 import fixtures
 from nova import context as nova_context
@@ -31,6 +32,7 @@ from nova.tests.functional import fixtures as func_fixtures
 from nova.tests.functional import integrated_helpers
 from oslo_utils.fixture import uuidsentinel
 
+from nova_mixmatch import conductor
 from nova_mixmatch import route as route_mod
 from nova_mixmatch import routes
 from nova_mixmatch import volume
@@ -104,7 +106,7 @@ class CrossCloudAttachTest(test.TestCase,
         return [a['volumeId'] for a in self.api.get_server_volumes(
             server['id'])]
 
-    def _attach_and_detach(self, server):
+    def _attach_foreign(self, server):
         volume_id = self.cloud.create_volume(SP, self.remote_project)
         resp = self._attach(server, volume_id, service_provider=SP)
         self.assertEqual(202, resp.status, resp.body)
@@ -120,19 +122,20 @@ class CrossCloudAttachTest(test.TestCase,
         ).body['volumeAttachment']
         self.assertEqual(foreign['attachments'][0]['attachment_id'],
                          attachment['attachment_id'])
-        ctxt = nova_context.get_admin_context()
         instance = objects.Instance.get_by_uuid(
-            ctxt, server['id'], expected_attrs=['system_metadata'])
+            nova_context.get_admin_context(), server['id'],
+            expected_attrs=['system_metadata'])
         self.assertEqual(
             route_mod.Route(SP, self.remote_project),
             route_mod.Route.from_sysmeta(
                 instance.system_metadata[route_mod.sysmeta_key(volume_id)]))
+        return volume_id
 
+    def _detach_foreign(self, server, volume_id):
         self.api.delete_server_volume(server['id'], volume_id)
         self._wait_for_foreign_status(volume_id, 'available')
         self._wait_for_detach(server, volume_id)
         self.assertEqual({}, self.cloud.attachments(SP))
-        return volume_id
 
     def _wait_for_detach(self, server, volume_id):
         for _ in range(100):
@@ -145,14 +148,32 @@ class CrossCloudAttachTest(test.TestCase,
     def test_attach_detach_restart_compute(self):
         server = self._create_server(networks='none')
 
-        self._attach_and_detach(server)
+        self._detach_foreign(server, self._attach_foreign(server))
         self.assertEqual(1, self.cloud.ecp_exchanges[SP])
 
-        # A new compute manager knows nothing in memory: the route comes
-        # back from the database through the conductor.
+        # From here every route lookup goes over the message bus to the
+        # conductor's mixmatch endpoint, as nova-compute's do for real.
+        bus_lookups = []
+
+        def through_conductor(context, **ident):
+            bus_lookups.append(ident)
+            return conductor.RouteAPI().lookup_route(context, **ident)
+
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova_mixmatch.routes._lookup', through_conductor))
+
+        # Restart, attach again, detach again.
         self.compute = self.restart_compute_service(self.compute)
         routes.router.cache_clear()
-        self._attach_and_detach(server)
+        self._detach_foreign(server, self._attach_foreign(server))
+
+        # Restart between attach and detach: the new compute manager (and
+        # here the whole process) has forgotten every route.
+        volume_id = self._attach_foreign(server)
+        self.compute = self.restart_compute_service(self.compute)
+        routes.router.cache_clear()
+        self._detach_foreign(server, volume_id)
+        self.assertIn({'attachment_id': mock.ANY}, bus_lookups)
 
         # One K2K exchange for this user, provider and project, for all of
         # nova-api, conductor and compute (one process here).

@@ -1,0 +1,167 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+import copy
+from unittest import mock
+
+import fixtures
+import jsonschema
+from nova import context as nova_context
+from oslo_policy import policy as oslo_policy
+from webob import exc
+
+from nova_mixmatch import api
+from nova_mixmatch import exception
+from nova_mixmatch import route as route_mod
+from nova_mixmatch import routes
+from tests.unit import base
+
+FOREIGN = route_mod.Route('sp1', 'p1')
+SCHEMA = {
+    'type': 'object',
+    'properties': {'volumeAttachment': {
+        'type': 'object',
+        'properties': {'volumeId': {'type': 'string'}},
+        'required': ['volumeId'],
+        'additionalProperties': False}},
+}
+
+
+class SchemaTest(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.schema = copy.deepcopy(SCHEMA)
+        api.extend_create_schemas(self.schema)
+
+    def _validate(self, **fields):
+        jsonschema.Draft4Validator(self.schema).validate(
+            {'volumeAttachment': dict(volumeId='v', **fields)})
+
+    def test_valid(self):
+        self._validate()
+        self._validate(service_provider='sp_1-a')
+        self._validate(service_provider='sp1', remote_project='0' * 64)
+
+    def test_invalid(self):
+        for fields in ({'remote_project': 'p'},
+                       {'service_provider': ''},
+                       {'service_provider': 'a' * 65},
+                       {'service_provider': 'bad/id'},
+                       {'service_provider': 'sp1', 'remote_project': 'p p'},
+                       {'service_provider': 1},
+                       {'other': 'x'}):
+            self.assertRaises(jsonschema.ValidationError, self._validate,
+                              **fields)
+
+    def test_extends_every_schema_given(self):
+        first, second = copy.deepcopy(SCHEMA), copy.deepcopy(SCHEMA)
+        api.extend_create_schemas(first, second)
+        for schema in (first, second):
+            self.assertIn('service_provider', schema['properties'][
+                'volumeAttachment']['properties'])
+
+
+class FakeInstance:
+
+    def __init__(self, system_metadata=None):
+        self.project_id = 'p'
+        self.uuid = 'instance-uuid'
+        self.system_metadata = dict(system_metadata or {})
+        self.saved = []
+
+    def save(self):
+        self.saved.append(dict(self.system_metadata))
+
+
+class AttachVolumeTest(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.flags(enabled=True)
+        self.context = nova_context.RequestContext('u', 'p', is_admin=False)
+        self.instance = FakeInstance()
+        self.proceed = mock.Mock(return_value='/dev/vdb')
+        self.authorize = self.useFixture(fixtures.MockPatch(
+            'nova_mixmatch.policies.authorize')).mock
+        self.clients = mock.Mock()
+        self.clients.resolve.return_value = FOREIGN
+        self.useFixture(fixtures.MockPatch(
+            'nova_mixmatch.volume.foreign_clients',
+            return_value=self.clients))
+        self.key = route_mod.sysmeta_key('v1')
+
+    def _attach(self, **fields):
+        return api.attach_volume(self.proceed, self.context, self.instance,
+                                 dict(volumeId='v1', **fields))
+
+    def test_local_attach_is_stock(self):
+        self.flags(enabled=False)
+        self.assertEqual('/dev/vdb', self._attach())
+        self.assertEqual([], self.instance.saved)
+        self.clients.resolve.assert_not_called()
+
+    def test_foreign_attach(self):
+        self.assertEqual('/dev/vdb', self._attach(service_provider='sp1',
+                                                  remote_project='p1'))
+        self.clients.resolve.assert_called_once_with(self.context, 'sp1',
+                                                     'p1')
+        self.authorize.assert_called_once_with(
+            self.context, api.policies.ATTACH_FOREIGN, {'project_id': 'p'})
+        self.assertEqual(FOREIGN, route_mod.Route.from_sysmeta(
+            self.instance.system_metadata[self.key]))
+        # Saved before Nova's attach started, so every service sees it.
+        self.assertEqual([{self.key: FOREIGN.to_sysmeta()}],
+                         self.instance.saved)
+        self.assertEqual(FOREIGN, routes.router().for_volume(self.context,
+                                                             'v1'))
+
+    def _assert_refused(self, error, message, **fields):
+        e = self.assertRaises(error, self._attach, **fields)
+        self.assertIn(message, e.explanation)
+        self.proceed.assert_not_called()
+        self.assertEqual([], self.instance.saved)
+
+    def test_not_enabled(self):
+        self.flags(enabled=False)
+        self._assert_refused(exc.HTTPBadRequest, 'not enabled',
+                             service_provider='sp1')
+
+    def test_policy(self):
+        self.authorize.side_effect = oslo_policy.PolicyNotAuthorized(
+            'rule', {}, {})
+        self._assert_refused(exc.HTTPForbidden, 'rule',
+                             service_provider='sp1')
+
+    def test_allow_list(self):
+        self.flags(service_providers=['sp2', 'sp3'])
+        self._assert_refused(exc.HTTPBadRequest, 'Allowed: sp2, sp3',
+                             service_provider='sp1')
+        self.clients.resolve.assert_not_called()
+
+    def test_refused_by_keystone(self):
+        self.clients.resolve.side_effect = exception.ServiceProviderNotFound(
+            service_provider='sp9')
+        self._assert_refused(exc.HTTPBadRequest, 'sp9 is unknown',
+                             service_provider='sp9')
+
+    def test_failed_attach_leaves_no_route(self):
+        self.proceed.side_effect = ValueError('boom')
+        self.assertRaises(ValueError, self._attach, service_provider='sp1')
+        self.assertNotIn(self.key, self.instance.system_metadata)
+        self.assertEqual({}, self.instance.saved[-1])
+
+    def test_failed_attach_keeps_an_existing_route(self):
+        self.instance = FakeInstance({self.key: 'previous'})
+        self.proceed.side_effect = ValueError('already attached')
+        self.assertRaises(ValueError, self._attach, service_provider='sp1')
+        self.assertEqual({self.key: 'previous'}, self.instance.saved[-1])

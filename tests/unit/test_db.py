@@ -1,0 +1,75 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+from nova import context as nova_context
+from nova import objects
+from nova import test
+from oslo_utils.fixture import uuidsentinel as uuids
+
+from nova_mixmatch import db
+from nova_mixmatch import route as route_mod
+
+FOREIGN = route_mod.Route('sp1', 'p1')
+
+
+class LookupRouteTest(test.TestCase):
+    """Against Nova's real schema (sqlite), through Nova's objects."""
+
+    def setUp(self):
+        super().setUp()
+        self.context = nova_context.get_admin_context()
+        self.instance = objects.Instance(
+            self.context, uuid=uuids.instance, project_id='p',
+            user_id='u', system_metadata={
+                route_mod.sysmeta_key(uuids.foreign): FOREIGN.to_sysmeta()})
+        self.instance.create()
+        self.foreign = self._bdm(uuids.foreign, uuids.foreign_attachment)
+        self._bdm(uuids.home, uuids.home_attachment)
+
+    def _bdm(self, volume_id, attachment_id):
+        bdm = objects.BlockDeviceMapping(
+            self.context, instance_uuid=self.instance.uuid,
+            volume_id=volume_id, attachment_id=attachment_id,
+            source_type='volume', destination_type='volume',
+            device_name='/dev/vd' + volume_id[0])
+        bdm.create()
+        return bdm
+
+    def test_foreign(self):
+        self.assertEqual((True, FOREIGN), db.lookup_route(
+            self.context, volume_id=uuids.foreign))
+        self.assertEqual((True, FOREIGN), db.lookup_route(
+            self.context, attachment_id=uuids.foreign_attachment))
+
+    def test_home(self):
+        self.assertEqual((True, None), db.lookup_route(
+            self.context, volume_id=uuids.home))
+        self.assertEqual((True, None), db.lookup_route(
+            self.context, attachment_id=uuids.home_attachment))
+
+    def test_unknown(self):
+        self.assertEqual((False, None), db.lookup_route(
+            self.context, attachment_id=uuids.unknown))
+
+    def test_deleted_mapping_is_unknown(self):
+        self.foreign.destroy()
+        self.assertEqual((False, None), db.lookup_route(
+            self.context, attachment_id=uuids.foreign_attachment))
+
+    def test_route_of_another_instance_does_not_apply(self):
+        other = objects.Instance(
+            self.context, uuid=uuids.other, project_id='p', user_id='u',
+            system_metadata={
+                route_mod.sysmeta_key(uuids.home): FOREIGN.to_sysmeta()})
+        other.create()
+        self.assertEqual((True, None), db.lookup_route(
+            self.context, volume_id=uuids.home))

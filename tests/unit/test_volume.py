@@ -1,0 +1,125 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+from unittest import mock
+
+import fixtures
+from nova import context as nova_context
+
+from nova_mixmatch import route as route_mod
+from nova_mixmatch import volume
+from tests.unit import base
+
+FOREIGN = route_mod.Route('sp1', 'p1')
+
+
+class CinderclientHookTest(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.context = nova_context.RequestContext('u', 'p', is_admin=False)
+        self.proceed = mock.Mock()
+
+    def _hook(self, check_only=False):
+        return volume.cinderclient(self.proceed, self.context, '3.44',
+                                   skip_version_check=True,
+                                   check_only=check_only)
+
+    def test_disabled_is_stock(self):
+        self.assertIs(self.proceed.return_value, self._hook())
+
+    def test_version_checks_are_stock(self):
+        self.flags(enabled=True)
+        self.assertIs(self.proceed.return_value, self._hook(check_only=True))
+
+    def test_enabled_routes(self):
+        self.flags(enabled=True)
+        client = self._hook()
+        self.assertIsInstance(client, volume.RoutingClient)
+        self.proceed.assert_not_called()
+
+
+class RoutingClientTest(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.context = nova_context.RequestContext('u', 'p', is_admin=False)
+        self.home = mock.Mock()
+        self.build_home = mock.Mock(return_value=self.home)
+        self.client = volume.RoutingClient(self.context, self.build_home,
+                                           '3.44')
+        self.router = mock.Mock()
+        self.router.for_volume.return_value = None
+        self.router.for_attachment.return_value = None
+        self.useFixture(fixtures.MockPatch(
+            'nova_mixmatch.routes.router', return_value=self.router))
+        self.foreign = mock.Mock()
+        self.foreign_clients = mock.Mock()
+        self.foreign_clients.call.side_effect = (
+            lambda ctxt, route, mv, func: func(self.foreign))
+        self.useFixture(fixtures.MockPatch(
+            'nova_mixmatch.volume.foreign_clients',
+            return_value=self.foreign_clients))
+
+    def test_home_volume(self):
+        result = self.client.volumes.get('v1')
+        self.assertIs(self.home.volumes.get.return_value, result)
+        self.home.volumes.get.assert_called_once_with('v1')
+        self.router.for_volume.assert_called_once_with(self.context, 'v1')
+        self.foreign_clients.call.assert_not_called()
+
+    def test_home_client_is_built_once_and_only_when_needed(self):
+        self.router.for_volume.return_value = FOREIGN
+        self.client.volumes.get('v1')
+        self.build_home.assert_not_called()
+        self.router.for_volume.return_value = None
+        self.client.volumes.get('v2')
+        self.client.volumes.reserve('v2')
+        self.build_home.assert_called_once_with()
+
+    def test_foreign_volume(self):
+        self.router.for_volume.return_value = FOREIGN
+        result = self.client.volumes.begin_detaching('v1')
+        self.assertIs(self.foreign.volumes.begin_detaching.return_value,
+                      result)
+        self.foreign.volumes.begin_detaching.assert_called_once_with('v1')
+        self.foreign_clients.call.assert_called_once_with(
+            self.context, FOREIGN, '3.44', mock.ANY)
+        self.home.volumes.begin_detaching.assert_not_called()
+
+    def test_foreign_attachment(self):
+        self.router.for_attachment.return_value = FOREIGN
+        self.client.attachments.update('a1', {'host': 'h'})
+        self.foreign.attachments.update.assert_called_once_with(
+            'a1', {'host': 'h'})
+        self.router.for_attachment.assert_called_once_with(self.context,
+                                                           'a1')
+
+    def test_attachment_create_routes_by_volume_and_learns(self):
+        self.router.for_volume.return_value = FOREIGN
+        self.foreign.attachments.create.return_value = {'id': 'a1'}
+        self.assertEqual({'id': 'a1'}, self.client.attachments.create(
+            'v1', None, 'instance'))
+        self.router.learn_attachment.assert_called_once_with('a1', FOREIGN)
+
+    def test_home_attachment_create_learns_nothing(self):
+        self.client.attachments.create('v1', None, 'instance')
+        self.home.attachments.create.assert_called_once_with(
+            'v1', None, 'instance')
+        self.router.learn_attachment.assert_not_called()
+
+    def test_unrouted_calls_go_home(self):
+        self.client.volumes.list(detailed=True)
+        self.client.limits.get()
+        self.home.volumes.list.assert_called_once_with(detailed=True)
+        self.home.limits.get.assert_called_once_with()
+        self.router.for_volume.assert_not_called()
