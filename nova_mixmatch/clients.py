@@ -28,8 +28,10 @@ from cinderclient import exceptions as cinder_exception
 from keystoneauth1 import discover
 from keystoneauth1 import exceptions as ksa_exception
 from keystoneauth1 import loading as ks_loading
+from keystoneauth1 import service_token
 from oslo_log import log as logging
 
+from nova import context as nova_context
 from nova import exception as nova_exception
 
 from nova_mixmatch import conf
@@ -204,6 +206,26 @@ class ForeignClients:
             keystone.services.put(key, data)
         return data
 
+    def _session(self, context, identity, service_provider):
+        """The session of ``identity``, with Nova's service token there.
+
+        Cinder trusts detach-type calls (OSSA-2023-003) only with a service
+        token whose roles it knows. The home one is worthless at the
+        provider and must not leak there: Nova's own identity, from the
+        ``[mixmatch]`` auth options, is federated too, and the provider's
+        mapping grants it the service role.
+        """
+        configured = CONF.mixmatch.auth_type or CONF.mixmatch.auth_section
+        if not (configured and context.auth_token):
+            # Without a user token the identity is Nova's already.
+            return identity.session
+        nova = self.federate(nova_context.get_admin_context(),
+                             service_provider)
+        auth = service_token.ServiceTokenAuthWrapper(identity.auth, nova.auth)
+        return ks_loading.load_session_from_conf_options(
+            CONF, conf.GROUP.name, auth=auth,
+            session=identity.session.session)
+
     def cinder(self, context, route, microversion=None):
         """A cinderclient for ``route``, at ``microversion`` (default 3.0).
 
@@ -218,8 +240,9 @@ class ForeignClients:
                 data.min_microversion or (3, 0), data.max_microversion,
                 discover.normalize_version_number(version)):
             raise nova_exception.CinderAPIVersionNotAvailable(version=version)
+        session = self._session(context, identity, route.service_provider)
         return cinder_client.Client(
-            version, session=identity.session, endpoint_override=data.url,
+            version, session=session, endpoint_override=data.url,
             connect_retries=CONF.cinder.http_retries,
             global_request_id=context.global_id)
 

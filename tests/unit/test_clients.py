@@ -13,6 +13,8 @@
 import threading
 
 from cinderclient import exceptions as cinder_exception
+from keystoneauth1 import loading as ks_loading
+from nova import context as nova_context
 from nova import exception as nova_exception
 
 from nova_mixmatch import clients
@@ -135,6 +137,53 @@ class ForeignClientsTest(base.CloudTestCase):
         self.clients.forget(self.context, ROUTE)
         self.clients.federate(self.context, 'sp1', ROUTE.project_id)
         self.assertEqual(2, self.cloud.ecp_exchanges['sp1'])
+
+
+class ServiceTokenTest(base.CloudTestCase):
+    """Nova's own identity, federated too, rides along as service token."""
+
+    def setUp(self):
+        super().setUp()
+        self.cloud.add_user('nova', 'service', roles=('service',),
+                            password='secret')
+        self.flags(auth_type='password')
+        self.conf.register_opts(
+            ks_loading.get_auth_plugin_conf_options('password'),
+            group='mixmatch')
+        self.flags(auth_url=self.cloud.home_auth_url, username='nova',
+                   password='secret', project_id='service',
+                   user_domain_id='default')
+        self.clients = clients.ForeignClients(size=8)
+
+    def _cinder_requests(self):
+        return [r[3] for r in self.cloud.requests if r[0] == 'sp1/volume']
+
+    def test_foreign_service_token(self):
+        volume_id = self.cloud.create_volume('sp1', ROUTE.project_id)
+        context = self.user_context()
+        client = self.clients.cinder(context, ROUTE)
+        self.assertEqual(volume_id, client.volumes.get(volume_id).id)
+        headers = self._cinder_requests()[-1]
+        service = headers['X-Service-Token']
+        self.assertNotEqual(headers['X-Auth-Token'], service)
+        # Federated as well: one exchange for the user, one for Nova...
+        self.assertEqual(2, self.cloud.ecp_exchanges['sp1'])
+        # ...and never a home token: the provider issued it.
+        home_tokens = {r[3].get('X-Auth-Token') for r in self.cloud.requests
+                       if r[0] == 'home'}
+        self.assertNotIn(service, home_tokens | {'alice:home-project'})
+        # Nova's identity is cached like any other.
+        self.clients.cinder(self.user_context('bob'), route_mod.Route(
+            'sp1', 'k2k-home-project')).volumes.get(volume_id)
+        self.assertEqual(3, self.cloud.ecp_exchanges['sp1'])
+
+    def test_token_less_context_is_nova_itself(self):
+        volume_id = self.cloud.create_volume('sp1', 'k2k-service')
+        client = self.clients.cinder(nova_context.get_admin_context(),
+                                     route_mod.Route('sp1', 'k2k-service'))
+        self.assertEqual(volume_id, client.volumes.get(volume_id).id)
+        self.assertNotIn('X-Service-Token', self._cinder_requests()[-1])
+        self.assertEqual(1, self.cloud.ecp_exchanges['sp1'])
 
 
 class ShortLivedTokensTest(base.CloudTestCase):

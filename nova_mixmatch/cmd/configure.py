@@ -1,0 +1,352 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""mixmatch-configure: the K2K objects and config sections mixmatch needs.
+
+One code path for the sandbox and the devstack plugin. Every subcommand is
+idempotent: an object that exists is updated where it differs, or left.
+
+``register-service-provider`` (at the home Keystone, the IdP)
+    the K2K service provider a foreign cloud is known by at home.
+``register-identity-provider`` (at the foreign Keystone, the SP)
+    a domain for the IdP's users, the identity provider, the K2K mapping
+    and the saml2 protocol.
+``nova``
+    the ``[mixmatch]`` section of a nova.conf.
+
+Credentials: clouds.yaml (``--os-cloud``) or the usual ``--os-*`` options
+and ``OS_*`` variables.
+"""
+
+import argparse
+import json
+import pathlib
+import re
+import sys
+
+from keystoneauth1 import adapter
+
+PROTOCOL = 'saml2'
+DEFAULT_PROJECT_PREFIX = 'k2k-'
+# Home roles that make a member of the mapped project at the SP. A home
+# admin is not made an admin of the foreign cloud.
+DEFAULT_HOME_ROLES = ('member', 'admin')
+SERVICE_ROLE = 'service'
+FEDERATION = '/OS-FEDERATION'
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = _parser(argv)
+    args = parser.parse_args(argv)
+    try:
+        args.func(args)
+    except ConfigureError as e:
+        print('mixmatch-configure: error: %s' % e, file=sys.stderr)
+        return 1
+    return 0
+
+
+class ConfigureError(Exception):
+    pass
+
+
+def _parser(argv):
+    parser = argparse.ArgumentParser(
+        prog='mixmatch-configure', description=__doc__.split('\n')[0])
+    _register_cloud_arguments(parser, argv)
+    sub = parser.add_subparsers(dest='command', required=True)
+
+    sp = sub.add_parser(
+        'register-service-provider',
+        help='register a K2K service provider at the home Keystone')
+    sp.add_argument('id', help='service provider id, as users name it')
+    sp.add_argument('--auth-url', required=True,
+                    help='the SP Keystone federation auth URL: '
+                         '<sp keystone>/v3/OS-FEDERATION/identity_providers/'
+                         '<idp id>/protocols/saml2/auth')
+    sp.add_argument('--sp-url', required=True,
+                    help='the SP SAML2 ECP endpoint, e.g. '
+                         '<sp>/Shibboleth.sso/SAML2/ECP')
+    sp.add_argument('--description',
+                    help='(left as it is when not given)')
+    sp.add_argument('--disable', action='store_true',
+                    help='register it disabled')
+    sp.set_defaults(func=register_service_provider)
+
+    idp = sub.add_parser(
+        'register-identity-provider',
+        help='register the home Keystone at a service provider Keystone')
+    idp.add_argument('id', help='identity provider id at the SP; part of '
+                                'the auth URL registered at the IdP')
+    idp.add_argument('--remote-id', required=True,
+                     help='the IdP entity id ([saml] idp_entity_id of the '
+                          'home Keystone)')
+    idp.add_argument('--domain',
+                     help='domain of the shadow users and of the mapped '
+                          'projects (default: the identity provider id)')
+    idp.add_argument('--mapping-file', type=pathlib.Path,
+                     help='mapping rules (JSON); default: home users with '
+                          'a role in --home-role get the member role on '
+                          'the project named <--project-prefix><home '
+                          'project name>')
+    idp.add_argument('--project-prefix', default=DEFAULT_PROJECT_PREFIX)
+    idp.add_argument('--home-role', action='append',
+                     help='repeatable; default: %s'
+                          % ', '.join(DEFAULT_HOME_ROLES))
+    idp.add_argument('--project', action='append', default=[],
+                     help='home project name whose mapped project to create '
+                          'now (otherwise Keystone creates it at first '
+                          'login); repeatable')
+    idp.set_defaults(func=register_identity_provider)
+
+    nova = sub.add_parser('nova', help='write [mixmatch] in a nova.conf')
+    nova.add_argument('--config-file', required=True, type=pathlib.Path)
+    nova.add_argument('--home-auth-url', required=True,
+                      help='Keystone v3 URL of the home cloud')
+    nova.add_argument('--service-providers', default='',
+                      help='comma-separated allow-list (default: all)')
+    nova.add_argument('--auth-section',
+                      help='nova.conf section with the credentials of '
+                           'Nova\'s own identity at home (e.g. service_user),'
+                           ' federated to the providers for service tokens')
+    nova.add_argument('--cafile')
+    nova.add_argument('--insecure', action='store_true')
+    nova.add_argument('--disable', action='store_true',
+                      help='write enabled = false')
+    nova.set_defaults(func=configure_nova)
+    return parser
+
+
+# Credentials
+
+def _register_cloud_arguments(parser, argv):
+    try:
+        import openstack.config
+    except ImportError:  # only the Keystone subcommands need it
+        return
+    openstack.config.OpenStackConfig().register_argparse_arguments(
+        parser, argv)
+
+
+def identity_client(args):
+    """A keystoneauth Adapter on the Keystone v3 API of the cloud."""
+    import openstack.config
+    cloud = openstack.config.OpenStackConfig().get_one(argparse=args)
+    return adapter.Adapter(
+        cloud.get_session(), service_type='identity', version='3',
+        interface=cloud.get_interface('identity'),
+        region_name=cloud.get_region_name('identity'))
+
+
+class Keystone:
+    """The Keystone v3 calls of this command, each idempotent."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def _get(self, path):
+        resp = self.client.get(path, raise_exc=False)
+        if resp.status_code == 404:
+            return None
+        _check(resp)
+        return resp.json()
+
+    def put_or_patch(self, path, key, body, immutable=()):
+        """Create path with body (PUT) or patch the fields that differ.
+
+        Returns 'created', 'updated' or 'unchanged'.
+        """
+        found = self._get(path)
+        if found is None:
+            _check(self.client.put(path, json={key: body}, raise_exc=False))
+            return 'created'
+        found = found[key]
+        changes = {k: v for k, v in body.items()
+                   if k not in immutable and found.get(k) != v}
+        for k in immutable:
+            if k in body and found.get(k) != body[k]:
+                raise ConfigureError(
+                    '%s exists with %s=%s (wanted %s); it cannot change: '
+                    'delete it first' % (path, k, found.get(k), body[k]))
+        if not changes:
+            return 'unchanged'
+        _check(self.client.patch(path, json={key: changes}, raise_exc=False))
+        return 'updated'
+
+    def ensure_named(self, collection, name, attrs):
+        query = dict(attrs, name=name)
+        found = self._get('/%s?%s' % (collection, '&'.join(
+            '%s=%s' % kv for kv in sorted(query.items()))))[collection]
+        if found:
+            return found[0], 'unchanged'
+        resp = self.client.post('/' + collection, raise_exc=False,
+                                json={collection[:-1]: query})
+        _check(resp)
+        return resp.json()[collection[:-1]], 'created'
+
+
+def _check(resp):
+    if resp.status_code >= 400:
+        raise ConfigureError('%s %s: %d %s' % (
+            resp.request.method, resp.url, resp.status_code,
+            resp.text[:500]))
+
+
+def _report(what, outcome):
+    print('%s: %s' % (what, outcome))
+
+
+# Subcommands
+
+def register_service_provider(args):
+    ks = Keystone(identity_client(args))
+    body = {'auth_url': args.auth_url, 'sp_url': args.sp_url,
+            'enabled': not args.disable}
+    if args.description is not None:
+        body['description'] = args.description
+    outcome = ks.put_or_patch(
+        '%s/service_providers/%s' % (FEDERATION, args.id),
+        'service_provider', body)
+    _report('service provider %s' % args.id, outcome)
+
+
+def default_mapping(project_prefix=DEFAULT_PROJECT_PREFIX,
+                    home_roles=DEFAULT_HOME_ROLES):
+    """The K2K mapping rules.
+
+    A Keystone IdP asserts openstack_user, openstack_roles and
+    openstack_project (the project *name*, see keystone/api/_shared/
+    saml.py) of the home token. The user becomes an ephemeral user of the
+    IdP's domain, member of the project named after its home project,
+    which Keystone creates in that domain at first login. Users without
+    one of home_roles match no rule and are refused.
+
+    The home cloud's service users (role ``service``, e.g. Nova) get the
+    ``service`` role there instead: Cinder accepts detach-type calls only
+    with a service token carrying it (OSSA-2023-003).
+    """
+    def rule(roles, local_role):
+        return {
+            'local': [{
+                'user': {'name': '{0}', 'type': 'ephemeral'},
+                'projects': [{'name': project_prefix + '{1}',
+                              'roles': [{'name': local_role}]}],
+            }],
+            'remote': [
+                {'type': 'openstack_user'},
+                {'type': 'openstack_project'},
+                {'type': 'openstack_roles', 'any_one_of': list(roles)},
+            ],
+        }
+    return [rule(home_roles, 'member'), rule([SERVICE_ROLE], SERVICE_ROLE)]
+
+
+def register_identity_provider(args):
+    ks = Keystone(identity_client(args))
+    domain_name = args.domain or args.id
+    domain, outcome = ks.ensure_named('domains', domain_name, {})
+    _report('domain %s' % domain_name, outcome)
+
+    # The IdP is matched by the entity id mod_shib puts in
+    # Shib-Identity-Provider ([federation] remote_id_attribute).
+    idp_path = '%s/identity_providers/%s' % (FEDERATION, args.id)
+    _report('identity provider %s' % args.id, ks.put_or_patch(
+        idp_path, 'identity_provider',
+        {'remote_ids': [args.remote_id], 'domain_id': domain['id'],
+         'enabled': True},
+        immutable=('domain_id',)))
+
+    if args.mapping_file:
+        rules = json.loads(args.mapping_file.read_text())
+        rules = rules.get('rules', rules) if isinstance(rules, dict) \
+            else rules
+    else:
+        rules = default_mapping(args.project_prefix,
+                                args.home_role or DEFAULT_HOME_ROLES)
+    mapping_id = '%s_%s' % (args.id, PROTOCOL)
+    _report('mapping %s' % mapping_id, ks.put_or_patch(
+        '%s/mappings/%s' % (FEDERATION, mapping_id), 'mapping',
+        {'rules': rules}))
+
+    _report('protocol %s of %s' % (PROTOCOL, args.id), ks.put_or_patch(
+        '%s/protocols/%s' % (idp_path, PROTOCOL), 'protocol',
+        {'mapping_id': mapping_id}))
+
+    for home_project in args.project:
+        name = args.project_prefix + home_project
+        _, outcome = ks.ensure_named('projects', name,
+                                     {'domain_id': domain['id']})
+        _report('project %s' % name, outcome)
+
+
+def configure_nova(args):
+    values = {'enabled': 'false' if args.disable else 'true',
+              'home_auth_url': args.home_auth_url}
+    if args.service_providers:
+        values['service_providers'] = args.service_providers
+    if args.auth_section:
+        values['auth_section'] = args.auth_section
+    if args.cafile:
+        values['cafile'] = args.cafile
+    if args.insecure:
+        values['insecure'] = 'true'
+    set_options(args.config_file, 'mixmatch', values)
+    _report('%s [mixmatch]' % args.config_file,
+            ', '.join('%s = %s' % kv for kv in values.items()))
+
+
+# An ini editor that keeps everything it does not set (comments, order,
+# other sections), like devstack's iniset.
+
+_SECTION = re.compile(r'^\s*\[([^\]]+)\]\s*$')
+_OPTION = re.compile(r'^\s*([^#;=\s][^=]*?)\s*=')
+
+
+def set_options(path, section, values):
+    path = pathlib.Path(path)
+    lines = path.read_text().splitlines() if path.exists() else []
+    todo = dict(values)
+    out = []
+    current = None
+    end_of_section = None
+    for line in lines:
+        m = _SECTION.match(line)
+        if m:
+            if current == section:
+                end_of_section = len(out)
+            current = m.group(1).strip()
+        elif current == section:
+            opt = _OPTION.match(line)
+            if opt and opt.group(1) in values:
+                key = opt.group(1)
+                if key not in todo:
+                    continue  # a duplicate of a key set above: drop it
+                line = '%s = %s' % (key, todo.pop(key))
+        out.append(line)
+    if current == section:
+        end_of_section = len(out)
+    rest = ['%s = %s' % kv for kv in todo.items()]
+    if end_of_section is None:
+        if out and out[-1].strip():
+            out.append('')
+        out += ['[%s]' % section] + rest
+    else:
+        # after the section's last non-blank line
+        while end_of_section and not out[end_of_section - 1].strip():
+            end_of_section -= 1
+        out[end_of_section:end_of_section] = rest
+    path.write_text('\n'.join(out) + '\n')
+
+
+if __name__ == '__main__':
+    sys.exit(main())

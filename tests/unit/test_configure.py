@@ -1,0 +1,127 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+import pathlib
+
+import fixtures
+from keystoneauth1 import adapter
+from keystoneauth1 import session
+from requests_mock.contrib import fixture as rm_fixture
+import testtools
+
+from nova_mixmatch.cmd import configure
+
+URL = 'http://keystone.test/v3'
+
+
+class TestSetOptions(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.path = pathlib.Path(
+            self.useFixture(fixtures.TempDir()).path) / 'nova.conf'
+
+    def test_new_file(self):
+        configure.set_options(self.path, 'mixmatch', {'enabled': 'true'})
+        self.assertEqual('[mixmatch]\nenabled = true\n',
+                         self.path.read_text())
+
+    def test_keeps_the_rest_and_replaces_in_place(self):
+        self.path.write_text(
+            '[DEFAULT]\n# keep me\ndebug = true\n\n'
+            '[mixmatch]\nenabled = false\nenabled = false\n\n'
+            '[cinder]\nx = 1\n')
+        configure.set_options(self.path, 'mixmatch', {
+            'enabled': 'true', 'home_auth_url': URL})
+        self.assertEqual(
+            '[DEFAULT]\n# keep me\ndebug = true\n\n'
+            '[mixmatch]\nenabled = true\nhome_auth_url = %s\n\n'
+            '[cinder]\nx = 1\n' % URL, self.path.read_text())
+
+    def test_idempotent(self):
+        self.path.write_text('[DEFAULT]\ndebug = true\n')
+        for _ in range(2):
+            configure.set_options(self.path, 'mixmatch', {'enabled': 'true'})
+        self.assertEqual('[DEFAULT]\ndebug = true\n\n'
+                         '[mixmatch]\nenabled = true\n',
+                         self.path.read_text())
+
+
+class TestKeystone(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.requests = self.useFixture(rm_fixture.Fixture())
+        self.ks = configure.Keystone(adapter.Adapter(
+            session.Session(), endpoint_override=URL))
+        self.path = '/OS-FEDERATION/service_providers/bu'
+        self.body = {'auth_url': 'a', 'sp_url': 's', 'enabled': True}
+
+    def test_created(self):
+        self.requests.get(URL + self.path, status_code=404)
+        put = self.requests.put(URL + self.path, status_code=201, json={})
+        self.assertEqual('created', self.ks.put_or_patch(
+            self.path, 'service_provider', self.body))
+        self.assertEqual({'service_provider': self.body},
+                         put.last_request.json())
+
+    def test_unchanged(self):
+        self.requests.get(URL + self.path, json={
+            'service_provider': dict(self.body, id='bu')})
+        self.assertEqual('unchanged', self.ks.put_or_patch(
+            self.path, 'service_provider', self.body))
+
+    def test_updated_only_what_differs(self):
+        self.requests.get(URL + self.path, json={
+            'service_provider': dict(self.body, sp_url='old')})
+        patch = self.requests.patch(URL + self.path, json={})
+        self.assertEqual('updated', self.ks.put_or_patch(
+            self.path, 'service_provider', self.body))
+        self.assertEqual({'service_provider': {'sp_url': 's'}},
+                         patch.last_request.json())
+
+    def test_immutable_field_refused(self):
+        self.requests.get(URL + self.path, json={
+            'service_provider': dict(self.body, domain_id='x')})
+        self.assertRaises(
+            configure.ConfigureError, self.ks.put_or_patch, self.path,
+            'service_provider', dict(self.body, domain_id='y'),
+            immutable=('domain_id',))
+
+
+class TestMapping(testtools.TestCase):
+
+    def test_default_mapping(self):
+        rules = configure.default_mapping('k2k-', ['member'])
+        self.assertEqual(
+            [{'name': 'k2k-{1}', 'roles': [{'name': 'member'}]}],
+            rules[0]['local'][0]['projects'])
+        self.assertEqual(['openstack_user', 'openstack_project',
+                          'openstack_roles'],
+                         [r['type'] for r in rules[0]['remote']])
+        # Home service users, and only they, are services there.
+        self.assertEqual(
+            [{'name': 'k2k-{1}', 'roles': [{'name': 'service'}]}],
+            rules[1]['local'][0]['projects'])
+        self.assertEqual({'type': 'openstack_roles',
+                          'any_one_of': ['service']}, rules[1]['remote'][2])
+
+
+class TestMain(testtools.TestCase):
+
+    def test_nova(self):
+        path = pathlib.Path(self.useFixture(fixtures.TempDir()).path) / 'n'
+        self.assertEqual(0, configure.main([
+            'nova', '--config-file', str(path), '--home-auth-url', URL,
+            '--service-providers', 'a,b', '--auth-section', 'service_user']))
+        self.assertIn('service_providers = a,b', path.read_text())
+        self.assertIn('auth_section = service_user', path.read_text())
