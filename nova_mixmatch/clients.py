@@ -215,8 +215,7 @@ class ForeignClients:
         ``[mixmatch]`` auth options, is federated too, and the provider's
         mapping grants it the service role.
         """
-        configured = CONF.mixmatch.auth_type or CONF.mixmatch.auth_section
-        if not (configured and context.auth_token):
+        if not (context.auth_token and k2k.nova_identity_configured()):
             # Without a user token the identity is Nova's already.
             return identity.session
         nova = self.federate(nova_context.get_admin_context(),

@@ -21,6 +21,13 @@ from nova_mixmatch import exception
 CONF = conf.CONF
 
 
+def nova_identity_configured():
+    """Whether the ``[mixmatch]`` auth options name Nova's own identity."""
+    # With auth_section set, keystoneauth registers auth_type in that
+    # section, not here: ask for auth_section first.
+    return bool(CONF.mixmatch.auth_section or CONF.mixmatch.auth_type)
+
+
 def home_auth(context):
     """The home identity behind ``context``.
 

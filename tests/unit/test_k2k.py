@@ -44,3 +44,17 @@ class HomeAuthTest(base.TestCase):
                    user_domain_id='default', project_domain_id='default')
         auth = k2k.home_auth(nova_context.get_admin_context())
         self.assertIsInstance(auth, identity.Password)
+
+
+class NovaIdentityConfiguredTest(base.TestCase):
+
+    def test_not_configured(self):
+        self.assertFalse(k2k.nova_identity_configured())
+
+    def test_auth_section(self):
+        self.flags(auth_section='service_user')
+        self.assertTrue(k2k.nova_identity_configured())
+
+    def test_auth_type(self):
+        self.flags(auth_type='password')
+        self.assertTrue(k2k.nova_identity_configured())

@@ -1,0 +1,375 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The sandbox's state directory, processes, ports and shared services.
+
+Every OpenStack service of both clouds runs from one venv, as its own
+process group, with its pid in ``<dir>/run/<name>.pid`` and its output in
+``<dir>/logs/<name>.log``. Everything listens on 127.0.0.1.
+"""
+
+import concurrent.futures
+import contextlib
+import json
+import os
+import pathlib
+import secrets
+import signal
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+
+CHECKOUT = pathlib.Path(__file__).resolve().parent.parent
+HOST = '127.0.0.1'
+DB_USER = 'mixmatch'
+_LOCK = threading.RLock()
+
+
+class SandboxError(Exception):
+    pass
+
+
+class Sandbox:
+    PORTS = {
+        'keystone-home': 25000,
+        'placement': 25001,
+        'glance': 25002,
+        'nova-api': 25003,
+        'cinder-home': 25004,
+        'neutron': 25005,
+        'keystone-foreign': 25100,        # Apache + mod_shib front
+        'keystone-foreign-uwsgi': 25101,
+        'cinder-foreign': 25102,
+    }
+    # ports that speak the uwsgi protocol, not HTTP
+    UWSGI = {'keystone-foreign-uwsgi'}
+
+    def __init__(self, dir=None):
+        self.dir = pathlib.Path(dir or CHECKOUT / '.sandbox').resolve()
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.venv = self.dir / 'venv'
+        self.python = self.bin('python')
+        # One clock for a command and the processes it re-executes.
+        self.started = float(os.environ.setdefault(
+            'MIXMATCH_SANDBOX_STARTED', str(time.time())))
+        self._ready_vhosts = set()
+        self._ready_databases = set()
+
+    # Paths
+
+    def bin(self, name):
+        return str(self.venv / 'bin' / name)
+
+    def path(self, *parts):
+        p = self.dir.joinpath(*parts)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        return p
+
+    def log(self, name):
+        return self.path('logs', name + '.log')
+
+    def _pidfile(self, name):
+        return self.path('run', name + '.pid')
+
+    def url(self, name, path=''):
+        return 'http://%s:%d%s' % (HOST, self.PORTS[name], path)
+
+    # Secrets
+
+    def secret(self, name):
+        """A password generated on first use, kept in secrets.json (0600)."""
+        f = self.dir / 'secrets.json'
+        with _LOCK:
+            values = json.loads(f.read_text()) if f.exists() else {}
+            if name not in values:
+                values[name] = secrets.token_hex(16)
+                tmp = f.with_suffix('.tmp')
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+                             0o600)
+                with os.fdopen(fd, 'w') as out:
+                    json.dump(values, out, indent=2, sort_keys=True)
+                os.replace(tmp, f)   # readers never see half a file
+        return values[name]
+
+    # Shared services
+
+    def database_url(self, name):
+        """Create database mm_<name> (idempotent) and return its URL."""
+        db = 'mm_' + name.replace('-', '_')
+        password = self.secret('mariadb')
+        if db not in self._ready_databases:
+            # root reaches MariaDB through the socket without a password
+            # (Debian's default); each statement is idempotent.
+            sql = ''.join(
+                "CREATE USER IF NOT EXISTS '{u}'@'{h}' IDENTIFIED BY '{p}';"
+                "ALTER USER '{u}'@'{h}' IDENTIFIED BY '{p}';"
+                "GRANT ALL ON `{db}`.* TO '{u}'@'{h}';".format(
+                    u=DB_USER, h=h, p=password, db=db)
+                for h in ('localhost', HOST))
+            self.run(['mariadb', '-u', 'root', '-e',
+                      'CREATE DATABASE IF NOT EXISTS `%s`;' % db + sql],
+                     log=self.log('mariadb'))
+            self._ready_databases.add(db)
+        return 'mysql+pymysql://%s:%s@%s/%s?charset=utf8' % (
+            DB_USER, password, HOST, db)
+
+    def transport_url(self, cloud):
+        """Create RabbitMQ vhost /mixmatch-<cloud> (idempotent)."""
+        vhost = 'mixmatch-' + cloud
+        password = self.secret('rabbitmq')
+        if vhost not in self._ready_vhosts:
+            log = self.log('rabbitmq')
+            users = self.run(['rabbitmqctl', '-q', 'list_users'],
+                             log=log, capture=True)
+            if any(line.split()[:1] == [DB_USER]
+                   for line in users.splitlines()):
+                self.run(['rabbitmqctl', 'change_password', DB_USER,
+                          password], log=log)
+            else:
+                self.run(['rabbitmqctl', 'add_user', DB_USER, password],
+                         log=log)
+            self.run(['rabbitmqctl', 'add_vhost', vhost], log=log,
+                     check=False)
+            self.run(['rabbitmqctl', 'set_permissions', '-p', vhost, DB_USER,
+                      '.*', '.*', '.*'], log=log)
+            self._ready_vhosts.add(vhost)
+        return 'rabbit://%s:%s@%s:5672/%s' % (DB_USER, password, HOST, vhost)
+
+    def reset_shared(self):
+        """Drop the sandbox's databases and vhosts.
+
+        For a new state directory: its passwords and keys would not match
+        what an earlier sandbox left in MariaDB and RabbitMQ.
+        """
+        log = self.log('mariadb')
+        dbs = self.run(['mariadb', '-u', 'root', '-N', '-e',
+                        "SHOW DATABASES LIKE 'mm\\_%'"], log=log,
+                       capture=True).split()
+        if dbs:
+            self.run(['mariadb', '-u', 'root', '-e', ''.join(
+                'DROP DATABASE `%s`;' % db for db in dbs)], log=log)
+        vhosts = self.run(['rabbitmqctl', '-q', 'list_vhosts'],
+                          log=self.log('rabbitmq'), capture=True).split()
+        for vhost in vhosts:
+            if vhost.startswith('mixmatch-'):
+                self.run(['rabbitmqctl', 'delete_vhost', vhost],
+                         log=self.log('rabbitmq'))
+
+    # Processes
+
+    def _pid(self, name):
+        try:
+            return int(self._pidfile(name).read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+
+    @staticmethod
+    def _alive(pid):
+        try:
+            with open('/proc/%d/stat' % pid) as f:
+                state = f.read().rsplit(')', 1)[1].split()[0]
+        except (FileNotFoundError, IndexError, ProcessLookupError):
+            return False
+        return state not in ('Z', 'X')
+
+    def running(self, name):
+        pid = self._pid(name)
+        return pid is not None and self._alive(pid)
+
+    def pids(self):
+        """{name: pid} of every recorded process."""
+        return {p.stem: self._pid(p.stem)
+                for p in sorted(self.path('run', 'x').parent.glob('*.pid'))}
+
+    def start(self, name, argv, env=None, cwd=None):
+        """Start a daemon in its own session, unless it runs already."""
+        if self.running(name):
+            return self._pid(name)
+        full_env = dict(os.environ, **(env or {}))
+        with open(self.log(name), 'ab') as out:
+            proc = subprocess.Popen(
+                [str(a) for a in argv], stdout=out, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, env=full_env, cwd=cwd,
+                start_new_session=True)
+        self.adopt(name, proc.pid)
+        return proc.pid
+
+    def adopt(self, name, pid):
+        self._pidfile(name).write_text('%d\n' % pid)
+
+    def stop_all(self, timeout=30):
+        with concurrent.futures.ThreadPoolExecutor(max_workers=32) as pool:
+            list(pool.map(lambda n: self.stop(n, timeout), self.pids()))
+
+    def stop(self, name, timeout=30):
+        pid = self._pid(name)
+        if pid is not None and self._alive(pid):
+            self._signal(pid, signal.SIGTERM)
+            deadline = time.monotonic() + timeout
+            while self._alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            if self._alive(pid):
+                self._signal(pid, signal.SIGKILL)
+        self._pidfile(name).unlink(missing_ok=True)
+
+    @staticmethod
+    def _signal(pid, sig):
+        # A process started here leads its own group (gunicorn workers,
+        # uwsgi children): signal the group. An adopted daemon may not.
+        try:
+            if os.getpgid(pid) == pid:
+                os.killpg(pid, sig)
+            else:
+                os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def wait_http(self, url, timeout=60, ok=(200, 500), name=None):
+        """Poll url until it answers a status in [ok[0], ok[1]).
+
+        With name, fail as soon as that process has exited.
+        """
+        deadline = time.monotonic() + timeout
+        hint = ' (see %s)' % self.log(name) if name else ''
+        last = None
+        while time.monotonic() < deadline:
+            if name and not self.running(name):
+                raise SandboxError('%s exited%s' % (name, hint))
+            try:
+                with urllib.request.urlopen(url, timeout=5) as resp:
+                    last = resp.status
+            except urllib.error.HTTPError as e:
+                last = e.code
+            except (OSError, urllib.error.URLError) as e:
+                last = e
+            if isinstance(last, int) and ok[0] <= last < ok[1]:
+                return
+            time.sleep(0.2)
+        raise SandboxError('%s did not answer in %d s (last: %s)%s'
+                           % (url, timeout, last, hint))
+
+    def healthy(self, url):
+        try:
+            self.wait_http(url, timeout=0.1)
+        except SandboxError:
+            return False
+        return True
+
+    def run(self, argv, log=None, env=None, check=True, capture=False,
+            cwd=None):
+        """Run a one-shot command, its output appended to log.
+
+        With capture, return its stdout (stderr still goes to the log).
+        """
+        log = log or self.log('commands')
+        full_env = dict(os.environ, **(env or {}))
+        argv = [str(a) for a in argv]
+        with open(log, 'ab') as out:
+            out.write(('$ %s\n' % ' '.join(argv)).encode())
+            out.flush()
+            proc = subprocess.run(
+                argv, stdout=subprocess.PIPE if capture else out,
+                stderr=out, stdin=subprocess.DEVNULL, env=full_env, cwd=cwd)
+        if check and proc.returncode:
+            raise SandboxError('%s exited %d (see %s)'
+                               % (argv[0], proc.returncode, log))
+        return proc.stdout.decode() if capture else proc.returncode
+
+    # Progress
+
+    def elapsed(self):
+        return time.time() - self.started
+
+    @contextlib.contextmanager
+    def step(self, title, log=None):
+        """Print '[elapsed] title ... done (seconds)' or '... FAILED'.
+
+        Steps running in threads print their line whole at the end, so
+        that parallel steps do not interleave.
+        """
+        head = '[%7.1fs] %s ...' % (self.elapsed(), title)
+        whole_line = threading.current_thread() is not threading.main_thread()
+        if not whole_line:
+            print(head, end=' ', flush=True)
+        t0 = time.monotonic()
+        try:
+            yield
+        except BaseException:
+            self._end(head, whole_line,
+                      'FAILED' + (' (see %s)' % log if log else ''))
+            raise
+        self._end(head, whole_line, 'done (%.1f s)' % (time.monotonic() - t0))
+
+    @staticmethod
+    def _end(head, whole_line, result):
+        with _LOCK:
+            print((head + ' ' if whole_line else '') + result, flush=True)
+
+    # Config files
+
+    def write_ini(self, path, sections):
+        """Write {section: {key: value}}; True/False become true/false."""
+        path = pathlib.Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lines = []
+        for section, values in sections.items():
+            lines.append('[%s]' % section)
+            for key, value in values.items():
+                if isinstance(value, bool):
+                    value = str(value).lower()
+                lines.append('%s = %s' % (key, value))
+            lines.append('')
+        path.write_text('\n'.join(lines))
+        return path
+
+    def wsgi_module(self, name, application, environ=None, argv=()):
+        """Write <dir>/wsgi/sandbox_<name>.py serving 'module:attr'.
+
+        oslo.config parses sys.argv at import: under gunicorn or uwsgi it
+        would read their arguments and the workers exit, so replace it
+        (argv: e.g. ['--config-file', path]). environ (config dirs) is set
+        before the import.
+        """
+        module, attr = application.split(':')
+        path = self.path('wsgi', 'sandbox_' + name + '.py')
+        path.write_text(
+            '# Written by mixmatch-sandbox.\n'
+            'import os\nimport sys\n\n'
+            'sys.argv = sys.argv[:1] + %r\n'
+            'os.environ.update(%r)\n\n'
+            'from %s import %s as application  # noqa\n'
+            % ([str(a) for a in argv],
+               {k: str(v) for k, v in (environ or {}).items()},
+               module, attr))
+        return path
+
+    def keystone_wsgi(self, cloud):
+        """WSGI file of keystone-<cloud>, reading etc/keystone-<cloud>/.
+
+        Serve it with gunicorn (``sb.gunicorn(name, "keystone_<cloud>")``)
+        or uwsgi (``--wsgi-file``).
+        """
+        return self.wsgi_module(
+            'keystone_' + cloud, 'keystone.wsgi.api:application',
+            {'OS_KEYSTONE_CONFIG_DIR': self.path('etc', 'keystone-' + cloud,
+                                                 'keystone.conf').parent})
+
+    def gunicorn(self, name, wsgi_name):
+        """Serve <dir>/wsgi/sandbox_<wsgi_name>.py on the port of name."""
+        bind = '%s:%d' % (HOST, self.PORTS[name])
+        return self.start(name, [
+            self.bin('gunicorn'), '--workers', '1', '--threads', '4',
+            '--no-control-socket', '--bind', bind,
+            '--chdir', self.path('wsgi', 'x').parent,
+            '--timeout', '120', 'sandbox_' + wsgi_name + ':application'])

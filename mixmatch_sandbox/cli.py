@@ -1,0 +1,153 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""mixmatch-sandbox: two real OpenStack clouds on this machine, K2K
+federated, and the cross-cloud attach demo."""
+
+import argparse
+import concurrent.futures
+import importlib
+import os
+import subprocess
+import sys
+
+from mixmatch_sandbox import base
+from mixmatch_sandbox import install
+
+IN_VENV = 'MIXMATCH_SANDBOX_IN_VENV'
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog='mixmatch-sandbox',
+                                     description=__doc__)
+    parser.add_argument('--dir', help='state directory (default: .sandbox '
+                                      'in the checkout)')
+    sub = parser.add_subparsers(dest='command', required=True)
+    sub.add_parser('up', help='install what is missing and start both '
+                              'clouds (reuses what runs)')
+    sub.add_parser('status', help='each process, its url and health')
+    sub.add_parser('down', help='stop every process the sandbox started')
+    demo = sub.add_parser('demo', help='up, then a cross-cloud attach and '
+                                       'detach as the home demo user')
+    demo.add_argument('--keep', action='store_true',
+                      help='leave the sandbox running afterwards')
+    sub.add_parser('env', help='where the clouds.yaml is')
+    args = parser.parse_args(argv)
+    sb = base.Sandbox(args.dir)
+    try:
+        return COMMANDS[args.command](sb, args) or 0
+    except base.SandboxError as e:
+        print('mixmatch-sandbox: %s' % e, file=sys.stderr)
+        return 1
+
+
+def _in_venv(sb, args):
+    """Install, then go on in the sandbox venv, where OpenStack is."""
+    if os.environ.get(IN_VENV):
+        return
+    install.install(sb)
+    os.environ[IN_VENV] = '1'
+    argv = [sb.python, '-m', 'mixmatch_sandbox.cli', '--dir', str(sb.dir),
+            args.command] + (['--keep'] if getattr(args, 'keep', False)
+                             else [])
+    sys.stdout.flush()
+    os.execv(sb.python, argv)
+
+
+def up(sb, args):
+    _in_venv(sb, args)
+    if not (sb.dir / 'secrets.json').exists() and not sb.pids():
+        with sb.step('new state directory: drop earlier sandbox databases '
+                     'and vhosts'):
+            sb.reset_shared()
+    from mixmatch_sandbox import home
+    foreign = _optional(sb, 'foreign', 'up')
+    wire = _optional(sb, 'federation', 'wire')
+    # the two clouds know nothing of each other until wired
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        for f in [pool.submit(home.up, sb), pool.submit(foreign, sb)]:
+            f.result()
+    wire(sb)
+    print('Sandbox up in %.1f s; its processes use %d MB RSS.'
+          % (sb.elapsed(), rss_kb(sb) // 1024))
+    print('export OS_CLIENT_CONFIG_FILE=%s' % sb.path('clouds.yaml'))
+
+
+def _optional(sb, module, func):
+    """module.func, or a no-op saying so while the module is missing."""
+    try:
+        return getattr(importlib.import_module('mixmatch_sandbox.' + module),
+                       func)
+    except ImportError as e:
+        why = str(e)
+    return lambda sb: print('[%7.1fs] skipping %s.%s: %s'
+                            % (sb.elapsed(), module, func, why))
+
+
+def rss_kb(sb):
+    """Summed RSS of the recorded processes, their sessions and children."""
+    pids = set(p for p in sb.pids().values() if p)
+    out = subprocess.run(['ps', '-eo', 'pid=,ppid=,sid=,rss='],
+                         capture_output=True, text=True).stdout
+    total = 0
+    for line in out.splitlines():
+        pid, ppid, sid, rss = (int(f) for f in line.split())
+        if pids & {pid, ppid, sid}:
+            total += rss
+    return total
+
+
+def status(sb, args):
+    pids = sb.pids()
+    if not pids:
+        print('Nothing runs in %s.' % sb.dir)
+        return 1
+    unhealthy = 0
+    for name, pid in pids.items():
+        url = sb.url(name) if name in sb.PORTS else ''
+        http = url and name not in sb.UWSGI
+        if not sb.running(name):
+            state = 'DEAD'
+        elif http and not sb.healthy(url):
+            state = 'UNHEALTHY'
+        else:
+            state = 'ok'
+        unhealthy += state != 'ok'
+        print('%-24s %8s  %-28s %s' % (name, pid, url, state))
+    print('%d processes, %d MB RSS, %d not healthy; logs in %s'
+          % (len(pids), rss_kb(sb) // 1024, unhealthy, sb.path('logs')))
+    return 1 if unhealthy else 0
+
+
+def down(sb, args):
+    names = list(sb.pids())
+    with sb.step('stop %d processes' % len(names)):
+        sb.stop_all()
+
+
+def env(sb, args):
+    print('# clouds home-admin, home-demo, foreign-admin')
+    print('export OS_CLIENT_CONFIG_FILE=%s' % sb.path('clouds.yaml'))
+
+
+def demo(sb, args):
+    _in_venv(sb, args)
+    from mixmatch_sandbox import demo as demo_mod
+    return demo_mod.main(sb, keep=args.keep, up=lambda: up(sb, args))
+
+
+COMMANDS = {'up': up, 'status': status, 'down': down, 'env': env,
+            'demo': demo}
+
+
+if __name__ == '__main__':
+    sys.exit(main())

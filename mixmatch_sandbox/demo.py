@@ -1,0 +1,246 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The cross-cloud attach, as the home demo user: a server at home, a
+volume in the foreign cloud reached through K2K, attach, both clouds'
+views, detach. The clients here are used by the integration tests too."""
+
+import json
+import time
+import uuid
+
+from keystoneauth1.identity import v3
+from keystoneauth1 import session as ks_session
+
+from mixmatch_sandbox import base
+from mixmatch_sandbox import foreign
+from mixmatch_sandbox import home
+
+# any microversion takes service_provider; 2.79 still answers the attach
+# with its body (2.101+ answers a bare 202)
+COMPUTE_VERSION = 'compute 2.79'
+VOLUME_VERSION = 'volume 3.27'   # the attachments API
+
+
+class Clients:
+    """The home demo user's view of both clouds, with its own sessions."""
+
+    def __init__(self, sb, user='demo', project='demo'):
+        self.sb = sb
+        self.home_auth = v3.Password(
+            auth_url=home.auth_url(sb), username=user,
+            password=sb.secret('home-' + user), project_name=project,
+            user_domain_id='default', project_domain_id='default')
+        self.home = ks_session.Session(auth=self.home_auth)
+        # the foreign cloud, through K2K from the home token: no foreign
+        # password anywhere
+        self.k2k_auth = v3.Keystone2Keystone(
+            self.home_auth, foreign.SP_ID, project_name='k2k-' + project,
+            project_domain_name=foreign.IDP_ID)
+        self.foreign = ks_session.Session(auth=self.k2k_auth)
+        # only an admin sees an attachment's host: for display and checks
+        self.foreign_admin = ks_session.Session(auth=v3.Password(
+            auth_url=foreign.keystone_url(sb), username=foreign.ADMIN,
+            password=sb.secret('foreign-admin'), project_name=foreign.ADMIN,
+            user_domain_id='default', project_domain_id='default'))
+        self.nova = sb.url('nova-api', '/v2.1')
+
+    # Nova
+
+    def _compute(self, method, path, **kw):
+        return self.home.request(
+            self.nova + path, method,
+            headers={'OpenStack-API-Version': COMPUTE_VERSION}, **kw)
+
+    def boot(self, name):
+        s = self.home
+        flavor = [f['id'] for f in self._compute('GET', '/flavors').json()[
+            'flavors'] if f['name'] == home.FLAVOR][0]
+        image = s.get(self.sb.url('glance', '/v2/images'),
+                      params={'name': home.IMAGE}).json()['images'][0]['id']
+        server = self._compute('POST', '/servers', json={'server': {
+            'name': name, 'imageRef': image, 'flavorRef': flavor,
+            'networks': 'none'}}).json()['server']
+        self.wait(lambda: self.server(server['id'])['status'], 'ACTIVE',
+                  'server %s' % server['id'])
+        return server['id']
+
+    def server(self, server_id):
+        return self._compute('GET', '/servers/' + server_id).json()['server']
+
+    def delete_server(self, server_id):
+        self._compute('DELETE', '/servers/' + server_id)
+        self.wait(lambda: self._compute(
+            'GET', '/servers/' + server_id, raise_exc=False).status_code,
+            404, 'server %s deleted' % server_id)
+
+    def attach(self, server_id, volume_id, service_provider=None,
+               raise_exc=True):
+        body = {'volumeId': volume_id}
+        if service_provider:
+            body['service_provider'] = service_provider
+        return self._compute(
+            'POST', '/servers/%s/os-volume_attachments' % server_id,
+            json={'volumeAttachment': body}, raise_exc=raise_exc)
+
+    def detach(self, server_id, volume_id):
+        self._compute('DELETE', '/servers/%s/os-volume_attachments/%s'
+                      % (server_id, volume_id))
+
+    def attachments(self, server_id):
+        return self._compute(
+            'GET', '/servers/%s/os-volume_attachments'
+            % server_id).json()['volumeAttachments']
+
+    # Cinder, at home or in the foreign cloud
+
+    def cinder(self, cloud):
+        """(session, base url) of a cloud's Cinder for this user.
+
+        cloud: 'home', 'foreign' or 'foreign-admin'.
+        """
+        if cloud == 'home':
+            s = self.home
+            return s, self.sb.url('cinder-home',
+                                  '/v3/' + s.get_project_id())
+        s = self.foreign_admin if cloud == 'foreign-admin' else self.foreign
+        return s, s.get_endpoint(service_type='block-storage',
+                                 interface='public')
+
+    def _volume_call(self, cloud, method, path, **kw):
+        s, url = self.cinder(cloud)
+        if cloud == 'foreign-admin':
+            # the demo's volumes live in the demo user's project there
+            path += '?all_tenants=1' if path == '/volumes' else ''
+        return s.request(url + path, method,
+                         headers={'OpenStack-API-Version': VOLUME_VERSION},
+                         **kw)
+
+    def create_volume(self, cloud, name, size=1):
+        volume = self._volume_call(cloud, 'POST', '/volumes', json={
+            'volume': {'name': name, 'size': size}}).json()['volume']
+        self.wait_volume(cloud, volume['id'], 'available')
+        return volume['id']
+
+    def volume(self, cloud, volume_id):
+        return self._volume_call(cloud, 'GET',
+                                 '/volumes/' + volume_id).json()['volume']
+
+    def volumes(self, cloud):
+        return self._volume_call(cloud, 'GET', '/volumes').json()['volumes']
+
+    def wait_volume(self, cloud, volume_id, status):
+        self.wait(lambda: self.volume(cloud, volume_id)['status'], status,
+                  '%s volume %s' % (cloud, volume_id))
+
+    def delete_volume(self, cloud, volume_id):
+        self._volume_call(cloud, 'DELETE', '/volumes/' + volume_id)
+
+    @staticmethod
+    def wait(get, want, what, timeout=60):
+        deadline = time.monotonic() + timeout
+        while True:
+            got = get()
+            if got == want:
+                return
+            if got in ('ERROR', 'error') or time.monotonic() > deadline:
+                raise base.SandboxError('%s is %s, not %s'
+                                        % (what, got, want))
+            time.sleep(0.1)
+
+
+def _timed(timings, label, func, *args):
+    t0 = time.monotonic()
+    result = func(*args)
+    timings.append((label, time.monotonic() - t0))
+    return result
+
+
+def _show(title, value):
+    print('  %s:\n    %s' % (title, json.dumps(value, indent=2,
+                                               sort_keys=True)
+                             .replace('\n', '\n    ')))
+
+
+def _foreign_view(volume):
+    return {'id': volume['id'], 'status': volume['status'],
+            'attachments': [{'server_id': a['server_id'],
+                             'host_name': a.get('host_name'),
+                             'attachment_id': a['attachment_id']}
+                            for a in volume['attachments']]}
+
+
+def run(sb):
+    """The demo proper, on a sandbox that is up. Returns the timings."""
+    timings = []
+    c = Clients(sb)
+    name = 'mixmatch-demo-%s' % uuid.uuid4().hex[:6]
+    print('\n== As home-demo: a server at home, a volume in the foreign '
+          'cloud (K2K)')
+    server = _timed(timings, 'boot a server at home (to ACTIVE)',
+                    c.boot, name)
+    _timed(timings, 'K2K: token at the foreign cloud from the home token',
+           c.foreign.get_token)
+    volume = _timed(timings, 'create a volume in the foreign cloud',
+                    c.create_volume, 'foreign', name)
+    print('  server %s at home, volume %s in cloud %r'
+          % (server, volume, foreign.SP_ID))
+    try:
+        print('\n== Attach with service_provider=%r' % foreign.SP_ID)
+        _timed(timings, 'cross-cloud attach (to in-use)', _attach, c,
+               server, volume)
+        print('  home Nova, the server\'s attachments:')
+        _show('GET /servers/%s/os-volume_attachments' % server,
+              c.attachments(server))
+        print('  foreign Cinder, the volume (as the foreign admin, who '
+              'sees the host):')
+        _show('GET /volumes/%s' % volume,
+              _foreign_view(c.volume('foreign-admin', volume)))
+
+        print('\n== Detach')
+        _timed(timings, 'cross-cloud detach (to available)', _detach, c,
+               server, volume)
+        _show('home Nova, the server\'s attachments', c.attachments(server))
+        _show('foreign Cinder, the volume',
+              _foreign_view(c.volume('foreign-admin', volume)))
+    finally:
+        c.delete_server(server)
+        c.delete_volume('foreign', volume)
+    return timings
+
+
+def _attach(c, server, volume):
+    c.attach(server, volume, foreign.SP_ID)
+    c.wait_volume('foreign', volume, 'in-use')
+
+
+def _detach(c, server, volume):
+    c.detach(server, volume)
+    c.wait_volume('foreign', volume, 'available')
+    c.wait(lambda: c.attachments(server), [], 'server attachments')
+
+
+def main(sb, keep, up):
+    up()
+    bring_up = sb.elapsed()   # since the command started: install included
+    try:
+        timings = run(sb)
+    finally:
+        if not keep:
+            print()
+            with sb.step('sandbox down (--keep leaves it running)'):
+                sb.stop_all()
+    print('\n== Timings')
+    print('  %-55s %6.2f s' % ('bring-up (mixmatch-sandbox up)', bring_up))
+    for label, seconds in timings:
+        print('  %-55s %6.2f s' % (label, seconds))
+    return 0

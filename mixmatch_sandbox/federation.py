@@ -1,0 +1,93 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""K2K between the two clouds, for real, through mixmatch-configure.
+
+The same command the devstack plugin runs: the home Keystone (IdP) learns
+the foreign cloud as service provider ``foreign``; the foreign Keystone
+(SP) learns the home Keystone as identity provider ``home``, with the
+mapping that makes each home user a member of ``k2k-<home project>``.
+"""
+
+from keystoneauth1.identity import v3
+from keystoneauth1 import session as ks_session
+
+from mixmatch_sandbox import base
+from mixmatch_sandbox import foreign
+
+HOME_DEMO_PROJECT = 'demo'
+
+
+def wire(sb):
+    log = sb.log('federation')
+    env = {'OS_CLIENT_CONFIG_FILE': str(sb.path('clouds.yaml'))}
+    configure = sb.bin('mixmatch-configure')
+    sp = foreign.keystone_url(sb, '')
+    with sb.step('k2k: service provider %s at home' % foreign.SP_ID, log):
+        sb.run([configure, '--os-cloud', 'home-admin',
+                'register-service-provider', foreign.SP_ID,
+                '--auth-url', '%s/v3/OS-FEDERATION/identity_providers/%s/'
+                              'protocols/saml2/auth' % (sp, foreign.IDP_ID),
+                '--sp-url', sp + '/Shibboleth.sso/SAML2/ECP',
+                '--description', 'the sandbox foreign cloud'],
+               log=log, env=env)
+    with sb.step('k2k: identity provider %s at the foreign cloud'
+                 % foreign.IDP_ID, log):
+        sb.run([configure, '--os-cloud', 'foreign-admin',
+                'register-identity-provider', foreign.IDP_ID,
+                '--remote-id', foreign.idp_entity_id(sb),
+                '--project', HOME_DEMO_PROJECT],
+               log=log, env=env)
+    with sb.step('k2k: shibd'):
+        # shibd needs the IdP metadata, which exists once home is up.
+        foreign.shibd(sb)
+    with sb.step('k2k: demo user token at the foreign cloud', log):
+        check(sb)
+
+
+def configure_nova(sb, config_file):
+    """Write nova.conf [mixmatch] as the devstack plugin does."""
+    sb.run([sb.bin('mixmatch-configure'), 'nova',
+            '--config-file', config_file,
+            '--home-auth-url', sb.url('keystone-home', '/v3'),
+            '--service-providers', foreign.SP_ID],
+           log=sb.log('federation'))
+
+
+def k2k_session(sb, user='demo', project=HOME_DEMO_PROJECT):
+    """A session at the foreign cloud for a home user, by K2K."""
+    home = v3.Password(
+        auth_url=sb.url('keystone-home', '/v3'), username=user,
+        password=sb.secret('home-' + user), project_name=project,
+        user_domain_id='default', project_domain_id='default')
+    return ks_session.Session(auth=v3.Keystone2Keystone(
+        home, foreign.SP_ID, project_name='k2k-' + project,
+        project_domain_name=foreign.IDP_ID))
+
+
+def check(sb):
+    """The demo user gets a foreign token through the saml2 protocol.
+
+    Returns the token as the foreign Keystone describes it.
+    """
+    token = k2k_session(sb).get_token()
+    admin = ks_session.Session(auth=v3.Password(
+        auth_url=foreign.keystone_url(sb), username=foreign.ADMIN,
+        password=sb.secret('foreign-admin'), project_name=foreign.ADMIN,
+        user_domain_id='default', project_domain_id='default'))
+    info = admin.get(foreign.keystone_url(sb) + '/auth/tokens',
+                     headers={'X-Subject-Token': token}).json()['token']
+    idp = info['user'].get('OS-FEDERATION', {}).get('identity_provider', {})
+    if 'saml2' not in info['methods'] or idp.get('id') != foreign.IDP_ID:
+        raise base.SandboxError(
+            'the foreign token did not come through K2K: %s' % info)
+    return info

@@ -1,0 +1,402 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The foreign cloud: a storage-only cloud, the K2K service provider.
+
+Keystone runs as operators deploy a SAML service provider: the WSGI app
+under uwsgi, behind Apache with mod_shib and mod_proxy_uwsgi, and shibd
+consuming the assertions of the home Keystone. Cinder (api, scheduler,
+volume on the fake driver) registers in this Keystone's catalog. There is
+no Nova here.
+"""
+
+import json
+import pathlib
+import shutil
+import string
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from mixmatch_sandbox import base
+
+CLOUD = 'foreign'
+REGION = 'RegionOne'
+ADMIN = 'admin'
+CINDER_USER = 'cinder'
+VOLUME_TYPE = 'fake'
+TEMPLATES = pathlib.Path(__file__).resolve().parent / 'templates'
+# The K2K identity provider id of the home cloud at this service provider,
+# and this service provider's id at the home cloud.
+IDP_ID = 'home'
+SP_ID = 'foreign'
+
+
+def up(sb):
+    keystone(sb)
+    cinder(sb)
+
+
+def keystone_url(sb, path='/v3'):
+    """The public Keystone endpoint: the Apache front."""
+    return sb.url('keystone-foreign', path)
+
+
+def render(template, path, **values):
+    """Fill a template of templates/ (``${name}``) into path."""
+    text = (TEMPLATES / template).read_text()
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(string.Template(text).substitute(
+        {k: str(v) for k, v in values.items()}))
+    return path
+
+
+# Keystone, the service provider
+
+def keystone(sb):
+    etc = sb.path('etc', 'keystone-foreign', 'x').parent
+    conf = etc / 'keystone.conf'
+    log = sb.log('keystone-foreign-setup')
+    if not sb.running('keystone-foreign-uwsgi'):
+        with sb.step('foreign keystone: config, db sync, bootstrap', log):
+            _keystone_conf(sb, conf, etc)
+            manage = [sb.bin('keystone-manage'), '--config-file', conf]
+            sb.run(manage + ['db_sync'], log=log)
+            for what in ('fernet_setup', 'credential_setup'):
+                sb.run(manage + [what, '--keystone-user', 'root',
+                                 '--keystone-group', 'root'], log=log)
+            sb.run(manage + [
+                'bootstrap', '--bootstrap-password',
+                sb.secret('foreign-admin'),
+                '--bootstrap-admin-url', keystone_url(sb),
+                '--bootstrap-internal-url', keystone_url(sb),
+                '--bootstrap-public-url', keystone_url(sb),
+                '--bootstrap-region-id', REGION], log=log)
+        with sb.step('foreign keystone: uwsgi'):
+            _uwsgi(sb)
+    with sb.step('foreign keystone: shibd'):
+        shibd(sb)
+    with sb.step('foreign keystone: apache2 + mod_shib'):
+        _apache(sb)
+        sb.wait_http(keystone_url(sb), name='keystone-foreign-uwsgi')
+
+
+def _keystone_conf(sb, conf, etc):
+    keys = sb.path('state', 'keystone-foreign', 'x').parent
+    sb.write_ini(conf, {
+        'DEFAULT': {'use_stderr': True},
+        'database': {'connection': sb.database_url('keystone_foreign')},
+        # Without a cache every token validation costs ~170 ms here.
+        'cache': {'enabled': True, 'backend': 'oslo_cache.dict'},
+        # saml2: the federation protocol of K2K; mapped: other protocols.
+        'auth': {'methods': 'password,token,mapped,saml2,'
+                            'application_credential'},
+        # The attribute in which mod_shib names the asserting IdP (its
+        # entity id); keystone matches it against the IdP's remote ids.
+        'federation': {'remote_id_attribute': 'Shib-Identity-Provider'},
+        'fernet_tokens': {'key_repository': keys / 'fernet-keys'},
+        'fernet_receipts': {'key_repository': keys / 'fernet-keys'},
+        'credential': {'key_repository': keys / 'credential-keys'},
+    })
+
+
+def _uwsgi(sb):
+    wsgi = sb.keystone_wsgi(CLOUD)
+    sb.start('keystone-foreign-uwsgi', [
+        sb.bin('uwsgi'),
+        # uwsgi protocol for mod_proxy_uwsgi, on loopback only
+        '--socket', '%s:%d' % (base.HOST,
+                               sb.PORTS['keystone-foreign-uwsgi']),
+        '--wsgi-file', wsgi, '--need-app',
+        '--master', '--processes', '1', '--threads', '4',
+        '--enable-threads', '--die-on-term', '--thunder-lock',
+        # mod_shib passes every SAML attribute as a request variable
+        '--buffer-size', '65535',
+        '--procname-prefix', 'mixmatch-keystone-foreign-'])
+
+
+def _shib_dir(sb):
+    return sb.path('etc', 'shibboleth-foreign', 'x').parent
+
+
+def shibd(sb):
+    shib = _shib_dir(sb)
+    idp_metadata = sb.path('etc', 'keystone-home', 'saml',
+                           'idp_metadata.xml')
+    render('shibboleth2.xml', shib / 'shibboleth2.xml',
+           shib_dir=shib, sp_base_url=keystone_url(sb, ''),
+           idp_entity_id=idp_entity_id(sb), idp_metadata=idp_metadata)
+    render('shib.logger', shib / 'shibd.logger', level='INFO')
+    render('shib.logger', shib / 'native.logger', level='WARN')
+    shutil.copy(TEMPLATES / 'attribute-map.xml', shib / 'attribute-map.xml')
+    if not (shib / 'sp-key.pem').exists():
+        # The SP's own key pair (metadata, encryption): self-signed, like
+        # shib-keygen makes it, but here.
+        sb.run(['openssl', 'req', '-x509', '-newkey', 'rsa:3072', '-nodes',
+                '-days', '3650', '-subj', '/CN=' + base.HOST,
+                '-keyout', shib / 'sp-key.pem',
+                '-out', shib / 'sp-cert.pem'], log=sb.log('shibd-foreign'))
+    if sb.running('shibd-foreign'):
+        return
+    if not idp_metadata.exists():
+        # shibd reads the IdP metadata at start: wait for the home
+        # Keystone (federation.wire starts shibd then).
+        return
+    # -F: foreground, so mixmatch-sandbox owns the process (it then writes
+    # no pidfile); -f: drop a stale socket of a previous run.
+    sb.start('shibd-foreign', ['shibd', '-F', '-f', '-c',
+                               shib / 'shibboleth2.xml',
+                               '-p', shib / 'shibd.pid'])
+    # The socket is what mod_shib needs; its appearance means shibd has
+    # loaded the config and the metadata.
+    _wait_until(lambda: (shib / 'shibd.sock').exists(), 'shibd socket',
+                sb.log('shibd-foreign'), alive=lambda: sb.running(
+                    'shibd-foreign'))
+
+
+def idp_entity_id(sb):
+    return sb.url('keystone-home', '/v3/OS-FEDERATION/saml2/idp')
+
+
+def _apache(sb):
+    if sb.running('apache2-foreign'):
+        return
+    apache = sb.path('state', 'apache2-foreign', 'x').parent
+    for sub in ('run', 'logs'):
+        (apache / sub).mkdir(exist_ok=True)
+    conf = render('apache-sp.conf', sb.path('etc', 'apache2-foreign.conf'),
+                  host=base.HOST, port=sb.PORTS['keystone-foreign'],
+                  apache_dir=apache, shib_dir=_shib_dir(sb),
+                  uwsgi='%s:%d' % (base.HOST,
+                                   sb.PORTS['keystone-foreign-uwsgi']))
+    pidfile = apache / 'run' / 'apache2.pid'
+    pidfile.unlink(missing_ok=True)
+    log = sb.log('apache2-foreign')
+    # Debian's apache2 reads these from /etc/apache2/envvars when started
+    # by apachectl; our config names its paths itself, these only keep
+    # the binary from looking at the system's directories.
+    env = {'APACHE_RUN_DIR': apache / 'run', 'APACHE_LOCK_DIR': apache / 'run',
+           'APACHE_PID_FILE': pidfile, 'APACHE_LOG_DIR': apache / 'logs',
+           'APACHE_RUN_USER': 'www-data', 'APACHE_RUN_GROUP': 'www-data'}
+    sb.run(['apache2', '-f', conf, '-t'], log=log,
+           env={k: str(v) for k, v in env.items()})
+    sb.run(['apache2', '-f', conf, '-k', 'start'], log=log,
+           env={k: str(v) for k, v in env.items()})
+    _wait_until(lambda: pidfile.exists() and pidfile.read_text().strip(),
+                'apache2 pidfile', log)
+    sb.adopt('apache2-foreign', int(pidfile.read_text()))
+
+
+def _wait_until(ready, what, log, timeout=60, alive=None):
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if alive and not alive():
+            raise base.SandboxError('%s: process exited (see %s)'
+                                    % (what, log))
+        if time.monotonic() > deadline:
+            raise base.SandboxError('%s: not ready in %d s (see %s)'
+                                    % (what, timeout, log))
+        time.sleep(0.1)
+
+
+# Cinder
+
+def cinder(sb):
+    etc = sb.path('etc', 'cinder-foreign', 'x').parent
+    conf = etc / 'cinder.conf'
+    log = sb.log('cinder-foreign-setup')
+    with sb.step('foreign cinder: service user, catalog', log):
+        api = Keystone(keystone_url(sb), ADMIN, sb.secret('foreign-admin'))
+        service_project = api.ensure('projects', 'service',
+                                     {'domain_id': 'default'})
+        user = api.ensure('users', CINDER_USER,
+                          {'domain_id': 'default',
+                           'password': sb.secret('foreign-cinder')},
+                          update=('password',))
+        # service: Cinder's keystonemiddleware accepts service tokens of
+        # holders of this role; admin: it validates tokens.
+        for role in ('admin', 'service'):
+            api.grant(user, service_project, api.ensure('roles', role, {}))
+        url = sb.url('cinder-foreign', '/v3')
+        # block-storage is the official type; volumev3 for older clients.
+        for service_type in ('block-storage', 'volumev3'):
+            api.endpoint(service_type, 'cinder', url)
+    if not sb.running('cinder-foreign-api'):
+        with sb.step('foreign cinder: config, db sync', log):
+            _cinder_conf(sb, conf, etc)
+            sb.run([sb.bin('cinder-manage'), '--config-file', conf,
+                    'db', 'sync'], log=log)
+    with sb.step('foreign cinder: api, scheduler, volume'):
+        sb.start('cinder-foreign-api', [
+            sb.bin('gunicorn'), '--workers', '1', '--threads', '4',
+            '--no-control-socket', '--timeout', '120',
+            '--bind', '%s:%d' % (base.HOST, sb.PORTS['cinder-foreign']),
+            '--chdir', _cinder_wsgi(sb, conf).parent,
+            'cinder_foreign:application'])
+        for service in ('scheduler', 'volume'):
+            sb.start('cinder-foreign-' + service,
+                     [sb.bin('cinder-' + service), '--config-file', conf])
+        sb.wait_http(sb.url('cinder-foreign', '/'), ok=(200, 400),
+                     name='cinder-foreign-api')
+    with sb.step('foreign cinder: volume type %s' % VOLUME_TYPE, log):
+        _volume_type(sb, api)
+
+
+def _cinder_conf(sb, conf, etc):
+    venv_etc = sb.venv / 'etc' / 'cinder'
+    shutil.copy(venv_etc / 'api-paste.ini', etc / 'api-paste.ini')
+    # Without it nova-compute's attachment queries get 400.
+    shutil.copy(venv_etc / 'resource_filters.json',
+                etc / 'resource_filters.json')
+    state = sb.path('state', 'cinder-foreign', 'x').parent
+    sb.write_ini(conf, {
+        'DEFAULT': {
+            'use_stderr': True,
+            'host': CLOUD,
+            'my_ip': base.HOST,
+            'state_path': state,
+            'transport_url': sb.transport_url(CLOUD),
+            'auth_strategy': 'keystone',
+            'api_paste_config': etc / 'api-paste.ini',
+            'resource_query_filters_file': etc / 'resource_filters.json',
+            'enabled_backends': VOLUME_TYPE,
+            'default_volume_type': VOLUME_TYPE,
+        },
+        'database': {'connection': sb.database_url('cinder_foreign')},
+        'oslo_concurrency': {'lock_path': state / 'lock'},
+        'keystone_authtoken': {
+            'www_authenticate_uri': keystone_url(sb),
+            'auth_url': keystone_url(sb),
+            'auth_type': 'password',
+            'username': CINDER_USER,
+            'password': sb.secret('foreign-cinder'),
+            'user_domain_name': 'Default',
+            'project_name': 'service',
+            'project_domain_name': 'Default',
+            # A service token counts only with a service role in it.
+            'service_token_roles_required': True,
+        },
+        # The storage backend is the one stub of this cloud: Cinder's own
+        # fake driver (no data path), everything else is real Cinder.
+        VOLUME_TYPE: {
+            'volume_driver':
+                'cinder.tests.fake_driver.FakeLoggingVolumeDriver',
+            'volume_backend_name': VOLUME_TYPE,
+        },
+    })
+
+
+def _cinder_wsgi(sb, conf):
+    """WSGI module of the Cinder API.
+
+    Cinder parses sys.argv for its config: give it ours, not gunicorn's.
+    """
+    path = sb.path('wsgi', 'cinder_foreign.py')
+    path.write_text(
+        '# Written by mixmatch-sandbox.\n'
+        'import sys\n\n'
+        'sys.argv = [sys.argv[0], "--config-file", %r]\n\n'
+        'from cinder.wsgi.api import application  # noqa\n' % str(conf))
+    return path
+
+
+def _volume_type(sb, keystone_api):
+    project = keystone_api.project_id
+    cinder = Rest(sb.url('cinder-foreign', '/v3/%s' % project),
+                  keystone_api.token)
+    types = cinder.get('/types?is_public=None')['volume_types']
+    if any(t['name'] == VOLUME_TYPE for t in types):
+        return
+    cinder.post('/types', {'volume_type': {
+        'name': VOLUME_TYPE, 'os-volume-type-access:is_public': True,
+        'extra_specs': {'volume_backend_name': VOLUME_TYPE}}})
+
+
+# A little Keystone admin client (stdlib). home.py's _Identity does the
+# same with keystoneauth: one of the two should move to base.
+
+class Rest:
+    def __init__(self, url, token=None):
+        self.url = url.rstrip('/')
+        self.token = token
+
+    def request(self, method, path, body=None):
+        req = urllib.request.Request(
+            self.url + path, method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={'Content-Type': 'application/json',
+                     'Accept': 'application/json'})
+        if self.token:
+            req.add_header('X-Auth-Token', self.token)
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                data = resp.read()
+                return resp, json.loads(data) if data else None
+        except urllib.error.HTTPError as e:
+            raise base.SandboxError('%s %s%s: %d %s' % (
+                method, self.url, path, e.code, e.read()[:500]))
+
+    def get(self, path):
+        return self.request('GET', path)[1]
+
+    def post(self, path, body):
+        return self.request('POST', path, body)[1]
+
+
+class Keystone(Rest):
+    """Idempotent admin calls: existing objects are found, not recreated."""
+
+    def __init__(self, url, username, password, project=ADMIN):
+        super().__init__(url)
+        resp, body = self.request('POST', '/auth/tokens', {'auth': {
+            'identity': {'methods': ['password'], 'password': {'user': {
+                'name': username, 'password': password,
+                'domain': {'id': 'default'}}}},
+            'scope': {'project': {'name': project,
+                                  'domain': {'id': 'default'}}}}})
+        self.token = resp.headers['X-Subject-Token']
+        self.project_id = body['token']['project']['id']
+
+    def find(self, collection, name, **filters):
+        query = urllib.parse.urlencode(dict(filters, name=name))
+        found = self.get('/%s?%s' % (collection, query))[collection]
+        return found[0] if found else None
+
+    def ensure(self, collection, name, attrs, update=()):
+        found = self.find(collection, name)
+        if found is None:
+            return self.post('/%s' % collection, {
+                collection[:-1]: dict(attrs, name=name)})[collection[:-1]]
+        if update:
+            self.request('PATCH', '/%s/%s' % (collection, found['id']), {
+                collection[:-1]: {k: attrs[k] for k in update}})
+        return found
+
+    def grant(self, user, project, role):
+        self.request('PUT', '/projects/%s/users/%s/roles/%s' % (
+            project['id'], user['id'], role['id']))
+
+    def endpoint(self, service_type, name, url, interface='public'):
+        services = self.get('/services?type=%s' % service_type)['services']
+        service = services[0] if services else self.post('/services', {
+            'service': {'type': service_type, 'name': name}})['service']
+        endpoints = self.get('/endpoints?service_id=%s&interface=%s' % (
+            service['id'], interface))['endpoints']
+        if not endpoints:
+            self.post('/endpoints', {'endpoint': {
+                'service_id': service['id'], 'interface': interface,
+                'region_id': REGION, 'url': url}})
+        elif endpoints[0]['url'] != url:
+            self.request('PATCH', '/endpoints/%s' % endpoints[0]['id'],
+                         {'endpoint': {'url': url}})
