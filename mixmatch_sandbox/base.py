@@ -85,6 +85,10 @@ class Sandbox:
     def url(self, name, path=''):
         return 'http://%s:%d%s' % (HOST, self.PORTS[name], path)
 
+    def idp_entity_id(self):
+        """The SAML entity id of the home Keystone, the K2K IdP."""
+        return self.url('keystone-home', '/v3/OS-FEDERATION/saml2/idp')
+
     # Secrets
 
     def secret(self, name):
@@ -101,6 +105,21 @@ class Sandbox:
                     json.dump(values, out, indent=2, sort_keys=True)
                 os.replace(tmp, f)   # readers never see half a file
         return values[name]
+
+    # Keystone
+
+    def clouds_yaml(self):
+        return self.path('clouds.yaml')
+
+    def keystone(self, cloud):
+        """An admin client of cloud's Keystone: mixmatch-configure's.
+
+        cloud: home or foreign, as <cloud>-admin in clouds.yaml. Only in
+        the sandbox venv, where keystoneauth and openstacksdk are.
+        """
+        from nova_mixmatch.cmd import configure
+        return configure.Keystone(configure.identity_client(
+            cloud=cloud + '-admin', config_files=[str(self.clouds_yaml())]))
 
     # Shared services
 

@@ -72,6 +72,9 @@ def up(sb, args):
     from mixmatch_sandbox import home
     foreign = _optional(sb, 'foreign', 'up')
     wire = _optional(sb, 'federation', 'wire')
+    # both clouds' admin clients read it (the sandbox's Keystone calls
+    # are mixmatch-configure's)
+    home.clouds_yaml(sb)
     # the two clouds know nothing of each other until wired
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         for f in [pool.submit(home.up, sb), pool.submit(foreign, sb)]:

@@ -25,6 +25,8 @@ from mixmatch_sandbox import base
 from mixmatch_sandbox import foreign
 
 HOME_DEMO_PROJECT = 'demo'
+# the nova.conf section of Nova's own identity at home
+NOVA_AUTH_SECTION = 'service_user'
 
 
 def wire(sb):
@@ -44,7 +46,7 @@ def wire(sb):
                  % foreign.IDP_ID, log):
         sb.run([configure, '--os-cloud', 'foreign-admin',
                 'register-identity-provider', foreign.IDP_ID,
-                '--remote-id', foreign.idp_entity_id(sb),
+                '--remote-id', sb.idp_entity_id(),
                 '--project', HOME_DEMO_PROJECT],
                log=log, env=env)
     with sb.step('k2k: shibd'):
@@ -55,11 +57,18 @@ def wire(sb):
 
 
 def configure_nova(sb, config_file):
-    """Write nova.conf [mixmatch] as the devstack plugin does."""
+    """Write nova.conf [mixmatch] as the devstack plugin does.
+
+    Nova's own identity is its [service_user] (the nova user, service
+    role, project service at home): federated by K2K it becomes the
+    service token the foreign Cinder wants on detach-type calls, and the
+    home one never leaves home.
+    """
     sb.run([sb.bin('mixmatch-configure'), 'nova',
             '--config-file', config_file,
             '--home-auth-url', sb.url('keystone-home', '/v3'),
-            '--service-providers', foreign.SP_ID],
+            '--service-providers', foreign.SP_ID,
+            '--auth-section', NOVA_AUTH_SECTION],
            log=sb.log('federation'))
 
 

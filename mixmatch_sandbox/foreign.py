@@ -19,14 +19,10 @@ volume on the fake driver) registers in this Keystone's catalog. There is
 no Nova here.
 """
 
-import json
 import pathlib
 import shutil
 import string
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 
 from mixmatch_sandbox import base
 
@@ -136,7 +132,7 @@ def shibd(sb):
                            'idp_metadata.xml')
     render('shibboleth2.xml', shib / 'shibboleth2.xml',
            shib_dir=shib, sp_base_url=keystone_url(sb, ''),
-           idp_entity_id=idp_entity_id(sb), idp_metadata=idp_metadata)
+           idp_entity_id=sb.idp_entity_id(), idp_metadata=idp_metadata)
     render('shib.logger', shib / 'shibd.logger', level='INFO')
     render('shib.logger', shib / 'native.logger', level='WARN')
     shutil.copy(TEMPLATES / 'attribute-map.xml', shib / 'attribute-map.xml')
@@ -163,10 +159,6 @@ def shibd(sb):
     _wait_until(lambda: (shib / 'shibd.sock').exists(), 'shibd socket',
                 sb.log('shibd-foreign'), alive=lambda: sb.running(
                     'shibd-foreign'))
-
-
-def idp_entity_id(sb):
-    return sb.url('keystone-home', '/v3/OS-FEDERATION/saml2/idp')
 
 
 def _apache(sb):
@@ -217,21 +209,24 @@ def cinder(sb):
     conf = etc / 'cinder.conf'
     log = sb.log('cinder-foreign-setup')
     with sb.step('foreign cinder: service user, catalog', log):
-        api = Keystone(keystone_url(sb), ADMIN, sb.secret('foreign-admin'))
-        service_project = api.ensure('projects', 'service',
-                                     {'domain_id': 'default'})
-        user = api.ensure('users', CINDER_USER,
-                          {'domain_id': 'default',
-                           'password': sb.secret('foreign-cinder')},
-                          update=('password',))
+        ks = sb.keystone(CLOUD)
+        service_project, _ = ks.ensure_named('projects', 'service',
+                                             {'domain_id': 'default'})
+        # The password only when the user is made: setting it again
+        # revokes the tokens of the running cinder-foreign, which then
+        # answers 503 until keystonemiddleware fetches a new one.
+        user, _ = ks.ensure_named(
+            'users', CINDER_USER, {'domain_id': 'default'},
+            create={'password': sb.secret('foreign-cinder')})
         # service: Cinder's keystonemiddleware accepts service tokens of
         # holders of this role; admin: it validates tokens.
         for role in ('admin', 'service'):
-            api.grant(user, service_project, api.ensure('roles', role, {}))
+            ks.grant(service_project['id'], user['id'],
+                     ks.ensure_named('roles', role, {})[0]['id'])
         url = sb.url('cinder-foreign', '/v3')
         # block-storage is the official type; volumev3 for older clients.
         for service_type in ('block-storage', 'volumev3'):
-            api.endpoint(service_type, 'cinder', url)
+            ks.ensure_endpoint(service_type, 'cinder', url, REGION)
     if not sb.running('cinder-foreign-api'):
         with sb.step('foreign cinder: config, db sync', log):
             _cinder_conf(sb, conf, etc)
@@ -250,7 +245,7 @@ def cinder(sb):
         sb.wait_http(sb.url('cinder-foreign', '/'), ok=(200, 400),
                      name='cinder-foreign-api')
     with sb.step('foreign cinder: volume type %s' % VOLUME_TYPE, log):
-        _volume_type(sb, api)
+        _volume_type(sb, ks.client)
 
 
 def _cinder_conf(sb, conf, etc):
@@ -311,92 +306,14 @@ def _cinder_wsgi(sb, conf):
     return path
 
 
-def _volume_type(sb, keystone_api):
-    project = keystone_api.project_id
-    cinder = Rest(sb.url('cinder-foreign', '/v3/%s' % project),
-                  keystone_api.token)
-    types = cinder.get('/types?is_public=None')['volume_types']
+def _volume_type(sb, identity):
+    """identity: an admin's keystoneauth Adapter on the foreign Keystone."""
+    cinder = sb.url('cinder-foreign', '/v3/%s' % identity.get_project_id())
+    s = identity.session
+    types = s.get(cinder + '/types',
+                  params={'is_public': 'None'}).json()['volume_types']
     if any(t['name'] == VOLUME_TYPE for t in types):
         return
-    cinder.post('/types', {'volume_type': {
+    s.post(cinder + '/types', json={'volume_type': {
         'name': VOLUME_TYPE, 'os-volume-type-access:is_public': True,
         'extra_specs': {'volume_backend_name': VOLUME_TYPE}}})
-
-
-# A little Keystone admin client (stdlib). home.py's _Identity does the
-# same with keystoneauth: one of the two should move to base.
-
-class Rest:
-    def __init__(self, url, token=None):
-        self.url = url.rstrip('/')
-        self.token = token
-
-    def request(self, method, path, body=None):
-        req = urllib.request.Request(
-            self.url + path, method=method,
-            data=None if body is None else json.dumps(body).encode(),
-            headers={'Content-Type': 'application/json',
-                     'Accept': 'application/json'})
-        if self.token:
-            req.add_header('X-Auth-Token', self.token)
-        try:
-            with urllib.request.urlopen(req, timeout=60) as resp:
-                data = resp.read()
-                return resp, json.loads(data) if data else None
-        except urllib.error.HTTPError as e:
-            raise base.SandboxError('%s %s%s: %d %s' % (
-                method, self.url, path, e.code, e.read()[:500]))
-
-    def get(self, path):
-        return self.request('GET', path)[1]
-
-    def post(self, path, body):
-        return self.request('POST', path, body)[1]
-
-
-class Keystone(Rest):
-    """Idempotent admin calls: existing objects are found, not recreated."""
-
-    def __init__(self, url, username, password, project=ADMIN):
-        super().__init__(url)
-        resp, body = self.request('POST', '/auth/tokens', {'auth': {
-            'identity': {'methods': ['password'], 'password': {'user': {
-                'name': username, 'password': password,
-                'domain': {'id': 'default'}}}},
-            'scope': {'project': {'name': project,
-                                  'domain': {'id': 'default'}}}}})
-        self.token = resp.headers['X-Subject-Token']
-        self.project_id = body['token']['project']['id']
-
-    def find(self, collection, name, **filters):
-        query = urllib.parse.urlencode(dict(filters, name=name))
-        found = self.get('/%s?%s' % (collection, query))[collection]
-        return found[0] if found else None
-
-    def ensure(self, collection, name, attrs, update=()):
-        found = self.find(collection, name)
-        if found is None:
-            return self.post('/%s' % collection, {
-                collection[:-1]: dict(attrs, name=name)})[collection[:-1]]
-        if update:
-            self.request('PATCH', '/%s/%s' % (collection, found['id']), {
-                collection[:-1]: {k: attrs[k] for k in update}})
-        return found
-
-    def grant(self, user, project, role):
-        self.request('PUT', '/projects/%s/users/%s/roles/%s' % (
-            project['id'], user['id'], role['id']))
-
-    def endpoint(self, service_type, name, url, interface='public'):
-        services = self.get('/services?type=%s' % service_type)['services']
-        service = services[0] if services else self.post('/services', {
-            'service': {'type': service_type, 'name': name}})['service']
-        endpoints = self.get('/endpoints?service_id=%s&interface=%s' % (
-            service['id'], interface))['endpoints']
-        if not endpoints:
-            self.post('/endpoints', {'endpoint': {
-                'service_id': service['id'], 'interface': interface,
-                'region_id': REGION, 'url': url}})
-        elif endpoints[0]['url'] != url:
-            self.request('PATCH', '/endpoints/%s' % endpoints[0]['id'],
-                         {'endpoint': {'url': url}})

@@ -18,6 +18,7 @@ Runs in the sandbox venv (the CLI re-executes itself there).
 """
 
 import concurrent.futures
+import os
 import shutil
 import time
 
@@ -25,6 +26,7 @@ from keystoneauth1 import identity
 from keystoneauth1 import session as ks_session
 
 from mixmatch_sandbox import base
+from mixmatch_sandbox import federation
 
 CLOUD = 'home'
 REGION = 'RegionOne'
@@ -43,17 +45,12 @@ COMPUTE_HOST = 'compute1'
 FLAVOR = 'm1.tiny'
 IMAGE = 'tiny'
 VOLUME_TYPE = 'fake'
-SERVICE_PROVIDER = 'foreign'   # the foreign cloud's id at home
 
 
 # Identifiers other modules need (the foreign side, the demo)
 
 def auth_url(sb):
     return sb.url('keystone-home', '/v3')
-
-
-def idp_entity_id(sb):
-    return sb.url('keystone-home', '/v3/OS-FEDERATION/saml2/idp')
 
 
 def idp_metadata_path(sb):
@@ -92,7 +89,6 @@ def _authtoken(sb, user):
 # Bring-up
 
 def up(sb):
-    clouds_yaml(sb)
     transport = sb.transport_url(CLOUD)
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
         # Keystone first; the other services' configs and schemas are
@@ -138,7 +134,7 @@ def keystone(sb):
             'identity': {'password_hash_rounds': 4},
             'saml': {'certfile': saml / 'cert.pem',
                      'keyfile': saml / 'key.pem',
-                     'idp_entity_id': idp_entity_id(sb),
+                     'idp_entity_id': sb.idp_entity_id(),
                      'idp_sso_endpoint': sb.url(
                          name, '/v3/OS-FEDERATION/saml2/sso'),
                      'idp_metadata_path': idp_metadata_path(sb),
@@ -188,61 +184,29 @@ def register(sb):
 
 
 def _register(sb):
-    s = admin_session(sb)
-    ks = _Identity(s, auth_url(sb))
-    roles = {r: ks.ensure('roles', r)
+    ks = sb.keystone(CLOUD)
+    roles = {r: ks.ensure_named('roles', r, {})[0]['id']
              for r in ('admin', 'member', 'service')}
-    service_project = ks.ensure('projects', 'service',
-                                domain_id='default')
-    for user, user_roles in SERVICE_USERS.items():
-        uid = ks.ensure('users', user, domain_id='default',
-                        password=sb.secret('home-' + user))
+
+    def project(name):
+        return ks.ensure_named('projects', name,
+                               {'domain_id': 'default'})[0]['id']
+
+    def user(name):
+        # the password only at creation: a new one revokes its tokens
+        return ks.ensure_named(
+            'users', name, {'domain_id': 'default'},
+            create={'password': sb.secret('home-' + name)})[0]['id']
+
+    service_project = project('service')
+    for name, user_roles in SERVICE_USERS.items():
+        uid = user(name)
         for role in user_roles:
             ks.grant(service_project, uid, roles[role])
-    demo_project = ks.ensure('projects', 'demo', domain_id='default')
-    demo = ks.ensure('users', 'demo', domain_id='default',
-                     password=sb.secret('home-demo'))
-    ks.grant(demo_project, demo, roles['member'])
+    ks.grant(project('demo'), user('demo'), roles['member'])
     for stype, sname, port, path in CATALOG:
-        ks.endpoint(stype, sname, sb.url(port, path))
-
-
-class _Identity:
-    """Just enough of the Keystone v3 API to register things once."""
-
-    def __init__(self, session, url):
-        self.s = session
-        self.url = url
-
-    def _get(self, kind, **query):
-        return self.s.get(self.url + '/' + kind,
-                          params=query).json()[kind]
-
-    def ensure(self, kind, name, **attrs):
-        found = self._get(kind, name=name)
-        if found:
-            return found[0]['id']
-        body = {kind[:-1]: dict(attrs, name=name)}
-        return self.s.post(self.url + '/' + kind,
-                           json=body).json()[kind[:-1]]['id']
-
-    def grant(self, project, user, role):
-        self.s.put('%s/projects/%s/users/%s/roles/%s'
-                   % (self.url, project, user, role))
-
-    def endpoint(self, stype, name, url):
-        services = self._get('services', type=stype)
-        if services:
-            sid = services[0]['id']
-        else:
-            sid = self.s.post(self.url + '/services', json={'service': {
-                'type': stype, 'name': name}}).json()['service']['id']
-        for interface in ('public', 'internal'):
-            if not self._get('endpoints', service_id=sid,
-                             interface=interface):
-                self.s.post(self.url + '/endpoints', json={'endpoint': {
-                    'service_id': sid, 'interface': interface,
-                    'url': url, 'region_id': REGION}})
+        ks.ensure_endpoint(stype, sname, sb.url(port, path), REGION,
+                           interfaces=('public', 'internal'))
 
 
 def _copy_etc(sb, package, name, service=None):
@@ -370,24 +334,14 @@ def _nova_common(sb, transport, state):
         'neutron': _service_auth(sb, 'nova'),
         'cinder': dict(_service_auth(sb, 'nova'), os_region_name=REGION),
         'glance': {'region_name': REGION},
-        # without it a plain local detach fails (ConflictNovaUsingAttachment)
+        # without it a plain local detach fails (ConflictNovaUsingAttachment).
+        # [mixmatch] auth_section names it too (federation.configure_nova):
+        # federated by K2K, it is the service token of the foreign Cinder.
         'service_user': dict(_service_auth(sb, 'nova'),
                              send_service_user_token=True),
-        # Nova's own identity at home, federated by mixmatch for the
-        # service token the foreign Cinder wants on detach
-        'mixmatch': {k: v for k, v in _service_auth(sb, 'nova').items()
-                     if k != 'region_name'},
         'vnc': {'enabled': False},
         'oslo_concurrency': {'lock_path': state / 'lock'},
     }
-
-
-def mixmatch_conf(sb, config_file):
-    """[mixmatch] in a nova.conf, written as the devstack plugin does."""
-    sb.run([sb.bin('mixmatch-configure'), 'nova',
-            '--config-file', config_file, '--home-auth-url', auth_url(sb),
-            '--service-providers', SERVICE_PROVIDER],
-           log=sb.log('nova-manage'))
 
 
 def nova_prepare(sb, transport):
@@ -426,9 +380,10 @@ def nova_prepare(sb, transport):
             sb.run(manage + ['db', 'sync'], log=log)
 
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
-            compute_done = pool.submit(mixmatch_conf, sb, compute_conf)
+            compute_done = pool.submit(federation.configure_nova, sb,
+                                       compute_conf)
             # nova-manage reads nova.conf: finish writing it first
-            mixmatch_conf(sb, conf)
+            federation.configure_nova(sb, conf)
             schemas()
             compute_done.result()
         sb.wsgi_module('nova_api', 'nova.wsgi.osapi_compute:application',
@@ -479,22 +434,30 @@ def _wait_queue(sb, queue, name, timeout=60):
 
 
 def _wait_hypervisor(sb, nova_conf, timeout=90):
-    """Map the compute node into cell1 once it exists (discover_hosts).
+    """Map the compute node into cell1, and wait until its service is up.
 
-    The hypervisor list shows only mapped nodes.
+    discover_hosts maps it once it exists; the hypervisor list shows only
+    mapped nodes. After a restart (up after down) the node is mapped
+    already but its service stays down until the new process reports in:
+    the scheduler would find no host.
     """
     s = admin_session(sb)
-    url = sb.url('nova-api', '/v2.1/os-hypervisors')
+    nova = sb.url('nova-api', '/v2.1')
     name = 'nova-' + COMPUTE_HOST
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not sb.running(name):
             raise base.SandboxError('%s exited (see %s)'
                                     % (name, sb.log(name)))
-        if s.get(url).json()['hypervisors']:
+        if not s.get(nova + '/os-hypervisors').json()['hypervisors']:
+            sb.run([sb.bin('nova-manage'), '--config-file', nova_conf,
+                    'cell_v2', 'discover_hosts'], log=sb.log('nova-manage'))
+            continue
+        services = s.get(nova + '/os-services', params={
+            'binary': 'nova-compute', 'host': COMPUTE_HOST}).json()
+        if [x for x in services['services'] if x['state'] == 'up']:
             return
-        sb.run([sb.bin('nova-manage'), '--config-file', nova_conf,
-                'cell_v2', 'discover_hosts'], log=sb.log('nova-manage'))
+        time.sleep(0.5)
     raise base.SandboxError('%s did not register in %d s (see %s)'
                             % (name, timeout, sb.log(name)))
 
@@ -551,7 +514,9 @@ def clouds_yaml(sb):
     text = 'clouds:\n' + ''.join(
         '  %s:\n' % name + cloud(url, user, sb.secret(secret), project)
         for name, url, user, secret, project in clouds)
-    path = sb.path('clouds.yaml')
-    path.write_text(text)
-    path.chmod(0o600)
+    path = sb.clouds_yaml()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, 'w') as out:
+        out.write(text)
+    path.chmod(0o600)   # an older file keeps its mode otherwise
     return path

@@ -26,9 +26,9 @@ from mixmatch_sandbox import base
 
 DEBIAN_PACKAGES = ['apache2', 'libapache2-mod-shib', 'xmlsec1',
                    'rabbitmq-server', 'mariadb-server']
-# neutron 29.0.0 is not in upper-constraints.txt yet: pinned here.
+# Versions: upper-constraints.txt.
 PIP_PACKAGES = ['nova', 'cinder', 'keystone', 'glance', 'openstack-placement',
-                'neutron==29.0.0', 'gunicorn', 'uwsgi', 'PyMySQL',
+                'neutron', 'gunicorn', 'uwsgi', 'PyMySQL',
                 'python-openstackclient', 'python-novaclient',
                 # cinder's fake volume driver imports it
                 'fixtures']

@@ -32,6 +32,7 @@ import json
 import pathlib
 import re
 import sys
+import urllib.parse
 
 from keystoneauth1 import adapter
 
@@ -138,14 +139,20 @@ def _register_cloud_arguments(parser, argv):
         parser, argv)
 
 
-def identity_client(args):
-    """A keystoneauth Adapter on the Keystone v3 API of the cloud."""
+def identity_client(args=None, cloud=None, config_files=None):
+    """A keystoneauth Adapter on the Keystone v3 API of a cloud.
+
+    The cloud of the parsed ``--os-*`` arguments, or the clouds.yaml entry
+    named ``cloud`` (config_files: clouds.yaml paths instead of the usual
+    ones).
+    """
     import openstack.config
-    cloud = openstack.config.OpenStackConfig().get_one(argparse=args)
+    region = openstack.config.OpenStackConfig(
+        config_files=config_files).get_one(cloud=cloud, argparse=args)
     return adapter.Adapter(
-        cloud.get_session(), service_type='identity', version='3',
-        interface=cloud.get_interface('identity'),
-        region_name=cloud.get_region_name('identity'))
+        region.get_session(), service_type='identity', version='3',
+        interface=region.get_interface('identity'),
+        region_name=region.get_region_name('identity'))
 
 
 class Keystone:
@@ -183,16 +190,54 @@ class Keystone:
         _check(self.client.patch(path, json={key: changes}, raise_exc=False))
         return 'updated'
 
-    def ensure_named(self, collection, name, attrs):
+    def ensure_named(self, collection, name, attrs, create=None):
+        """The object of collection with name and attrs; made if missing.
+
+        create: attributes set only when it is made (e.g. a password: a
+        new one would revoke the user's tokens). Returns (object,
+        'created' or 'unchanged').
+        """
         query = dict(attrs, name=name)
-        found = self._get('/%s?%s' % (collection, '&'.join(
-            '%s=%s' % kv for kv in sorted(query.items()))))[collection]
+        found = self._get('/%s?%s' % (collection, urllib.parse.urlencode(
+            sorted(query.items()))))[collection]
         if found:
             return found[0], 'unchanged'
         resp = self.client.post('/' + collection, raise_exc=False,
-                                json={collection[:-1]: query})
+                                json={collection[:-1]: dict(create or {},
+                                                            **query)})
         _check(resp)
         return resp.json()[collection[:-1]], 'created'
+
+    def grant(self, project_id, user_id, role_id):
+        """Give a user a role on a project (PUT: idempotent)."""
+        _check(self.client.put('/projects/%s/users/%s/roles/%s' % (
+            project_id, user_id, role_id), raise_exc=False))
+
+    def ensure_endpoint(self, service_type, name, url, region,
+                        interfaces=('public',)):
+        """The service of service_type, with url at each interface.
+
+        Returns 'created', 'updated' or 'unchanged'.
+        """
+        service, outcome = self.ensure_named('services', name,
+                                             {'type': service_type})
+        for interface in interfaces:
+            query = urllib.parse.urlencode({'service_id': service['id'],
+                                            'interface': interface,
+                                            'region_id': region})
+            found = self._get('/endpoints?' + query)['endpoints']
+            if not found:
+                _check(self.client.post('/endpoints', raise_exc=False, json={
+                    'endpoint': {'service_id': service['id'], 'url': url,
+                                 'interface': interface,
+                                 'region_id': region}}))
+                outcome = 'created'
+            elif found[0]['url'] != url:
+                _check(self.client.patch(
+                    '/endpoints/%s' % found[0]['id'], raise_exc=False,
+                    json={'endpoint': {'url': url}}))
+                outcome = 'updated' if outcome == 'unchanged' else outcome
+        return outcome
 
 
 def _check(resp):

@@ -12,6 +12,12 @@
 
 """Cross-cloud and local attach on two real clouds, K2K federated."""
 
+import configparser
+
+from keystoneauth1.identity import v3
+from keystoneauth1 import session as ks_session
+
+from mixmatch_sandbox import federation
 from mixmatch_sandbox import foreign
 from mixmatch_sandbox import home
 from tests.integration import base
@@ -92,3 +98,33 @@ class TestTwoClouds(base.TestCase):
         self.assertEqual(('available', []),
                          (after['status'], after['attachments']))
         self.assertEqual(before['updated_at'], after['updated_at'])
+
+    def test_nova_identity_is_a_home_service_user_federated(self):
+        """[mixmatch] names [service_user]: a service at home and at the SP.
+
+        Its K2K token is the service token of the foreign Cinder.
+        """
+        for name in ('nova.conf', home.COMPUTE_HOST + '.conf'):
+            conf = configparser.ConfigParser(interpolation=None)
+            conf.read(home.etc(self.sb, 'nova', name))
+            self.assertEqual(federation.NOVA_AUTH_SECTION,
+                             conf['mixmatch']['auth_section'], name)
+            self.assertNotIn('auth_type', conf['mixmatch'], name)
+            user = conf[federation.NOVA_AUTH_SECTION]
+            self.assertEqual('true', user['send_service_user_token'])
+        nova = v3.Password(
+            auth_url=user['auth_url'], username=user['username'],
+            password=user['password'], project_name=user['project_name'],
+            user_domain_name=user['user_domain_name'],
+            project_domain_name=user['project_domain_name'])
+        access = nova.get_access(ks_session.Session())
+        self.assertTrue(access.project_scoped)
+        self.assertEqual('service', access.project_name)
+        self.assertIn('service', access.role_names)
+
+        k2k = v3.Keystone2Keystone(nova, foreign.SP_ID,
+                                   project_name='k2k-service',
+                                   project_domain_name=foreign.IDP_ID)
+        there = k2k.get_access(ks_session.Session())
+        self.assertIn('service', there.role_names)
+        self.assertEqual('k2k-service', there.project_name)
