@@ -19,6 +19,7 @@ process group, with its pid in ``<dir>/run/<name>.pid`` and its output in
 
 import concurrent.futures
 import contextlib
+import hashlib
 import json
 import os
 import pathlib
@@ -32,7 +33,6 @@ import urllib.request
 
 CHECKOUT = pathlib.Path(__file__).resolve().parent.parent
 HOST = '127.0.0.1'
-DB_USER = 'mixmatch'
 _LOCK = threading.RLock()
 
 
@@ -63,6 +63,11 @@ class Sandbox:
         # One clock for a command and the processes it re-executes.
         self.started = float(os.environ.setdefault(
             'MIXMATCH_SANDBOX_STARTED', str(time.time())))
+        # MariaDB and RabbitMQ are shared by every state directory: each
+        # gets its own user, databases and vhosts, so that one sandbox
+        # never touches another's.
+        self.namespace = 'mm' + hashlib.sha1(
+            str(self.dir).encode()).hexdigest()[:8]
         self._ready_vhosts = set()
         self._ready_databases = set()
 
@@ -125,7 +130,7 @@ class Sandbox:
 
     def database_url(self, name):
         """Create database mm_<name> (idempotent) and return its URL."""
-        db = 'mm_' + name.replace('-', '_')
+        db = '%s_%s' % (self.namespace, name.replace('-', '_'))
         password = self.secret('mariadb')
         if db not in self._ready_databases:
             # root reaches MariaDB through the socket without a password
@@ -134,36 +139,40 @@ class Sandbox:
                 "CREATE USER IF NOT EXISTS '{u}'@'{h}' IDENTIFIED BY '{p}';"
                 "ALTER USER '{u}'@'{h}' IDENTIFIED BY '{p}';"
                 "GRANT ALL ON `{db}`.* TO '{u}'@'{h}';".format(
-                    u=DB_USER, h=h, p=password, db=db)
+                    u=self.namespace, h=h, p=password, db=db)
                 for h in ('localhost', HOST))
             self.run(['mariadb', '-u', 'root', '-e',
                       'CREATE DATABASE IF NOT EXISTS `%s`;' % db + sql],
                      log=self.log('mariadb'))
             self._ready_databases.add(db)
         return 'mysql+pymysql://%s:%s@%s/%s?charset=utf8' % (
-            DB_USER, password, HOST, db)
+            self.namespace, password, HOST, db)
+
+    def vhost(self, cloud):
+        return '%s-%s' % (self.namespace, cloud)
 
     def transport_url(self, cloud):
-        """Create RabbitMQ vhost /mixmatch-<cloud> (idempotent)."""
-        vhost = 'mixmatch-' + cloud
+        """Create the RabbitMQ vhost of ``cloud`` (idempotent)."""
+        vhost = self.vhost(cloud)
+        user = self.namespace
         password = self.secret('rabbitmq')
         if vhost not in self._ready_vhosts:
             log = self.log('rabbitmq')
             users = self.run(['rabbitmqctl', '-q', 'list_users'],
                              log=log, capture=True)
-            if any(line.split()[:1] == [DB_USER]
+            if any(line.split()[:1] == [user]
                    for line in users.splitlines()):
-                self.run(['rabbitmqctl', 'change_password', DB_USER,
-                          password], log=log)
+                self.run(['rabbitmqctl', 'change_password', user, password],
+                         log=log)
             else:
-                self.run(['rabbitmqctl', 'add_user', DB_USER, password],
+                self.run(['rabbitmqctl', 'add_user', user, password],
                          log=log)
             self.run(['rabbitmqctl', 'add_vhost', vhost], log=log,
                      check=False)
-            self.run(['rabbitmqctl', 'set_permissions', '-p', vhost, DB_USER,
+            self.run(['rabbitmqctl', 'set_permissions', '-p', vhost, user,
                       '.*', '.*', '.*'], log=log)
             self._ready_vhosts.add(vhost)
-        return 'rabbit://%s:%s@%s:5672/%s' % (DB_USER, password, HOST, vhost)
+        return 'rabbit://%s:%s@%s:5672/%s' % (user, password, HOST, vhost)
 
     def reset_shared(self):
         """Drop the sandbox's databases and vhosts.
@@ -173,15 +182,15 @@ class Sandbox:
         """
         log = self.log('mariadb')
         dbs = self.run(['mariadb', '-u', 'root', '-N', '-e',
-                        "SHOW DATABASES LIKE 'mm\\_%'"], log=log,
-                       capture=True).split()
+                        "SHOW DATABASES LIKE '%s\\_%%'" % self.namespace],
+                       log=log, capture=True).split()
         if dbs:
             self.run(['mariadb', '-u', 'root', '-e', ''.join(
                 'DROP DATABASE `%s`;' % db for db in dbs)], log=log)
         vhosts = self.run(['rabbitmqctl', '-q', 'list_vhosts'],
                           log=self.log('rabbitmq'), capture=True).split()
         for vhost in vhosts:
-            if vhost.startswith('mixmatch-'):
+            if vhost.startswith(self.namespace + '-'):
                 self.run(['rabbitmqctl', 'delete_vhost', vhost],
                          log=self.log('rabbitmq'))
 

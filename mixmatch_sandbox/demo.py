@@ -54,6 +54,16 @@ class Clients:
             user_domain_id='default', project_domain_id='default'))
         self.nova = sb.url('nova-api', '/v2.1')
 
+    def cli_environment(self):
+        """OS_* variables of the home demo user, for the command lines."""
+        auth = self.home_auth
+        return {'OS_AUTH_URL': auth.auth_url,
+                'OS_USERNAME': auth.auth_methods[0].username,
+                'OS_PASSWORD': auth.auth_methods[0].password,
+                'OS_PROJECT_NAME': auth.project_name,
+                'OS_USER_DOMAIN_ID': 'default',
+                'OS_PROJECT_DOMAIN_ID': 'default'}
+
     # Nova
 
     def _compute(self, method, path, **kw):
@@ -195,7 +205,7 @@ def run(sb):
     print('  server %s at home, volume %s in cloud %r'
           % (server, volume, foreign.SP_ID))
     try:
-        print('\n== Attach with service_provider=%r' % foreign.SP_ID)
+        print('\n== Attach with the command line option')
         _timed(timings, 'cross-cloud attach (to in-use)', _attach, c,
                server, volume)
         print('  home Nova, the server\'s attachments:')
@@ -219,7 +229,13 @@ def run(sb):
 
 
 def _attach(c, server, volume):
-    c.attach(server, volume, foreign.SP_ID)
+    """With the nova command line and mixmatch's extra option."""
+    argv = ['volume-attach', server, volume,
+            '--service-provider', foreign.SP_ID]
+    print('  $ nova ' + ' '.join(argv))
+    print(c.sb.run([c.sb.bin('nova'), '--os-compute-api-version',
+                    COMPUTE_VERSION.split()[1]] + argv,
+                   env=c.cli_environment(), capture=True).rstrip())
     c.wait_volume('foreign', volume, 'in-use')
 
 

@@ -424,7 +424,7 @@ def _wait_queue(sb, queue, name, timeout=60):
             raise base.SandboxError('%s exited (see %s)'
                                     % (name, sb.log(name)))
         queues = sb.run(['rabbitmqctl', '-q', 'list_queues', '-p',
-                         'mixmatch-' + CLOUD, 'name'],
+                         sb.vhost(CLOUD), 'name'],
                         log=sb.log('rabbitmq'), capture=True).split()
         if queue in queues:
             return
