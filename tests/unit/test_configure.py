@@ -97,6 +97,77 @@ class TestKeystone(testtools.TestCase):
             'service_provider', dict(self.body, domain_id='y'),
             immutable=('domain_id',))
 
+    # The calls the sandbox makes through this client.
+
+    def test_password_only_at_creation(self):
+        self.requests.get(URL + '/users?domain_id=default&name=cinder',
+                          json={'users': []})
+        post = self.requests.post(URL + '/users', json={
+            'user': {'id': 'u1'}})
+        user, outcome = self.ks.ensure_named(
+            'users', 'cinder', {'domain_id': 'default'},
+            create={'password': 'p'})
+        self.assertEqual(('u1', 'created'), (user['id'], outcome))
+        self.assertEqual({'user': {'name': 'cinder', 'domain_id': 'default',
+                                   'password': 'p'}},
+                         post.last_request.json())
+        # the password never goes into a query string
+        self.assertNotIn('password', self.requests.request_history[0].qs)
+
+    def test_existing_user_left_alone(self):
+        self.requests.get(URL + '/users?domain_id=default&name=cinder',
+                          json={'users': [{'id': 'u1'}]})
+        user, outcome = self.ks.ensure_named(
+            'users', 'cinder', {'domain_id': 'default'},
+            create={'password': 'new'})
+        self.assertEqual(('u1', 'unchanged'), (user['id'], outcome))
+        self.assertEqual(['GET'], [r.method for r in
+                                   self.requests.request_history])
+
+    def test_grant(self):
+        put = self.requests.put(URL + '/projects/p/users/u/roles/r',
+                                status_code=204)
+        self.ks.grant('p', 'u', 'r')
+        self.assertTrue(put.called)
+
+    def test_grant_failure_raises(self):
+        self.requests.put(URL + '/projects/p/users/u/roles/r',
+                          status_code=404, text='no such role')
+        self.assertRaises(configure.ConfigureError, self.ks.grant,
+                          'p', 'u', 'r')
+
+    def _service(self, endpoints):
+        self.requests.get(URL + '/services?name=cinder&type=volumev3',
+                          json={'services': [{'id': 's1'}]})
+        for interface, found in endpoints.items():
+            self.requests.get(
+                URL + '/endpoints?service_id=s1&interface=%s'
+                '&region_id=RegionOne' % interface,
+                json={'endpoints': found})
+
+    def test_endpoint_created_per_interface(self):
+        self._service({'public': [], 'internal': []})
+        post = self.requests.post(URL + '/endpoints', json={})
+        self.assertEqual('created', self.ks.ensure_endpoint(
+            'volumev3', 'cinder', 'http://c/v3', 'RegionOne',
+            interfaces=('public', 'internal')))
+        self.assertEqual(
+            [{'endpoint': {'service_id': 's1', 'url': 'http://c/v3',
+                           'interface': i, 'region_id': 'RegionOne'}}
+             for i in ('public', 'internal')],
+            [r.json() for r in post.request_history])
+
+    def test_endpoint_url_updated_or_left(self):
+        self._service({'public': [{'id': 'e1', 'url': 'http://old'}]})
+        patch = self.requests.patch(URL + '/endpoints/e1', json={})
+        self.assertEqual('updated', self.ks.ensure_endpoint(
+            'volumev3', 'cinder', 'http://c/v3', 'RegionOne'))
+        self.assertEqual({'endpoint': {'url': 'http://c/v3'}},
+                         patch.last_request.json())
+        self._service({'public': [{'id': 'e1', 'url': 'http://c/v3'}]})
+        self.assertEqual('unchanged', self.ks.ensure_endpoint(
+            'volumev3', 'cinder', 'http://c/v3', 'RegionOne'))
+
 
 class TestMapping(testtools.TestCase):
 
