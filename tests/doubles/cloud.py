@@ -27,6 +27,7 @@ import http.cookies
 import http.server
 import json
 import socket
+import ssl
 import threading
 import urllib.parse
 import uuid
@@ -89,6 +90,8 @@ def _serve(server):
     while True:
         try:
             request, address = server.socket.accept()
+        except ssl.SSLError:
+            continue  # a client that refused our certificate
         except OSError:
             return
         server.process_request(request, address)
@@ -103,10 +106,13 @@ class CloudDouble(fixtures.Fixture):
     is case-insensitive.
     """
 
-    def __init__(self, service_providers=('sp1',), token_ttl=3600):
+    def __init__(self, service_providers=('sp1',), token_ttl=3600,
+                 ssl_context=None):
+        """With ``ssl_context`` (server side), every part speaks HTTPS."""
         super().__init__()
         self._sp_ids = tuple(service_providers)
         self._token_ttl = token_ttl
+        self._ssl_context = ssl_context
 
     def _setUp(self):
         self._lock = threading.RLock()
@@ -125,7 +131,12 @@ class CloudDouble(fixtures.Fixture):
         server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), _Handler)
         server.block_on_close = False
         server.cloud = self
-        self._root = 'http://127.0.0.1:%d' % server.server_port
+        scheme = 'http'
+        if self._ssl_context is not None:
+            server.socket = self._ssl_context.wrap_socket(
+                server.socket, server_side=True)
+            scheme = 'https'
+        self._root = '%s://127.0.0.1:%d' % (scheme, server.server_port)
         self.home_auth_url = self._root + '/home/v3'
         threading.Thread(target=_serve, args=(server,), daemon=True).start()
         self.addCleanup(server.server_close)

@@ -9,3 +9,10 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
+
+# Some tests load Nova's test framework, which monkey-patches the standard
+# library with eventlet. As Nova's own unit tests do, patch before any test
+# module imports ssl (directly or through requests): eventlet's green SSL
+# recurses forever on an SSL context made from the unpatched module.
+from nova import monkey_patch
+monkey_patch.patch()
