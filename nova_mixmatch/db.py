@@ -21,6 +21,7 @@ conductor (:mod:`nova_mixmatch.conductor`).
 
 from nova.db.main import api as main_db
 from nova.db.main import models
+import sqlalchemy as sa
 
 from nova_mixmatch import route as route_mod
 
@@ -29,13 +30,15 @@ from nova_mixmatch import route as route_mod
 def lookup_route(context, volume_id=None, attachment_id=None):
     """Find where a volume or an attachment lives.
 
+    Deleted mappings count too: an id never changes cloud, and Nova still
+    calls Cinder after destroying a mapping (delete on termination).
+
     :returns: ``(known, route)``. ``known`` is False when no block device
         mapping has that id yet, so the answer may change and must not be
         cached; ``route`` is None for the home cloud.
     """
     bdm = models.BlockDeviceMapping
-    query = context.session.query(bdm.instance_uuid, bdm.volume_id).filter(
-        bdm.deleted == 0)
+    query = context.session.query(bdm.instance_uuid, bdm.volume_id)
     if attachment_id is not None:
         query = query.filter(bdm.attachment_id == attachment_id)
     else:
@@ -44,11 +47,15 @@ def lookup_route(context, volume_id=None, attachment_id=None):
     if not mappings:
         return False, None
 
-    sysmeta = models.InstanceSystemMetadata
-    value = context.session.query(sysmeta.value).filter(
-        sysmeta.deleted == 0,
+    sysmeta, instance = models.InstanceSystemMetadata, models.Instance
+    value = context.session.query(sysmeta.value).join(
+        instance, instance.uuid == sysmeta.instance_uuid,
+    ).filter(
         sysmeta.instance_uuid.in_({m.instance_uuid for m in mappings}),
         sysmeta.key.in_({route_mod.sysmeta_key(m.volume_id)
                          for m in mappings}),
+        # A route removed from a live instance (a failed attach) is gone;
+        # the routes of a deleted instance were deleted with it.
+        sa.or_(sysmeta.deleted == 0, instance.deleted != 0),
     ).limit(1).scalar()
     return True, value and route_mod.Route.from_sysmeta(value)

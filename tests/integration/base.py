@@ -26,6 +26,8 @@ from oslotest import base as oslotest_base
 
 from mixmatch_sandbox import base
 from mixmatch_sandbox import demo
+from mixmatch_sandbox import foreign
+from mixmatch_sandbox import home
 
 _UP = {}
 
@@ -76,3 +78,82 @@ class TestCase(oslotest_base.BaseTestCase):
         volume = self.clients.create_volume(cloud, self.name())
         self.addCleanup(self.clients.delete_volume, cloud, volume)
         return volume
+
+    # the server's lifecycle
+
+    def compute(self, method, path, version=None, **kw):
+        """A call to the home Nova as the demo user."""
+        if version is None:
+            return self.clients._compute(method, path, **kw)
+        return self.clients.home.request(
+            self.clients.nova + path, method,
+            headers={'OpenStack-API-Version': 'compute ' + version}, **kw)
+
+    def action(self, server, action, args=None):
+        """POST a server action; the API sets the task state before 202."""
+        self.compute('POST', '/servers/%s/action' % server,
+                     json={action: args})
+
+    def wait_server(self, server, status, timeout=60):
+        """Wait until the server is in status with no task under way."""
+        def state():
+            s = self.clients.server(server)
+            return s['status'], s['OS-EXT-STS:task_state']
+        self.clients.wait(state, (status, None), 'server %s' % server,
+                          timeout=timeout)
+
+    def attach_foreign(self, server, volume, **extra):
+        """Attach a foreign volume and wait until the SP has it in-use."""
+        body = dict(volumeId=volume, service_provider=foreign.SP_ID, **extra)
+        self.compute('POST', '/servers/%s/os-volume_attachments' % server,
+                     json={'volumeAttachment': body})
+        self.clients.wait_volume('foreign', volume, 'in-use')
+
+    def home_attachments(self, server):
+        """{volume id: attachment id} of the server's BDMs (home Nova).
+
+        2.89 is the first microversion that shows the attachment id.
+        """
+        return {a['volumeId']: a['attachment_id'] for a in self.compute(
+            'GET', '/servers/%s/os-volume_attachments' % server,
+            version='2.89').json()['volumeAttachments']}
+
+    def foreign_attachments(self, volume):
+        """The SP's attachments of volume, as its admin, any status."""
+        s, url = self.clients.cinder('foreign-admin')
+        return s.get(url + '/attachments/detail',
+                     params={'all_tenants': 1, 'volume_id': volume},
+                     headers={'OpenStack-API-Version': demo.VOLUME_VERSION}
+                     ).json()['attachments']
+
+    def assertForeignAttached(self, server, volume):
+        """Both clouds agree: volume is attached to server.
+
+        Home: a BDM of the server names the volume. SP, as its admin: the
+        volume is in-use with one attachment, to that server on the home
+        compute host, the very attachment the BDM names.
+        """
+        attachment = self.home_attachments(server).get(volume)
+        self.assertIsNotNone(attachment, 'no BDM of %s for %s'
+                             % (server, volume))
+        seen = self.clients.volume('foreign-admin', volume)
+        self.assertEqual(
+            ('in-use', [(server, home.COMPUTE_HOST, attachment)]),
+            (seen['status'], [(a['server_id'], a['host_name'],
+                               a['attachment_id'])
+                              for a in seen['attachments']]))
+        return attachment
+
+    def assertForeignAvailable(self, volume):
+        """The SP has the volume, available, attached to nothing."""
+        seen = self.clients.volume('foreign-admin', volume)
+        self.assertEqual(('available', []),
+                         (seen['status'], seen['attachments']))
+        self.assertEqual([], self.foreign_attachments(volume))
+
+    def wait_foreign_gone(self, volume):
+        s, url = self.clients.cinder('foreign-admin')
+        self.clients.wait(
+            lambda: s.get(url + '/volumes/' + volume,
+                          raise_exc=False).status_code,
+            404, 'foreign volume %s deleted' % volume)

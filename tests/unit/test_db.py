@@ -60,10 +60,25 @@ class LookupRouteTest(test.TestCase):
         self.assertEqual((False, None), db.lookup_route(
             self.context, attachment_id=uuids.unknown))
 
-    def test_deleted_mapping_is_unknown(self):
+    def test_deleted_mapping_still_knows(self):
+        # Nova deletes a volume on termination after destroying its BDM.
         self.foreign.destroy()
-        self.assertEqual((False, None), db.lookup_route(
+        self.assertEqual((True, FOREIGN), db.lookup_route(
+            self.context, volume_id=uuids.foreign))
+
+    def test_deleted_instance_still_knows(self):
+        self.instance.destroy()
+        self.assertEqual((True, FOREIGN), db.lookup_route(
             self.context, attachment_id=uuids.foreign_attachment))
+
+    def test_removed_route_is_gone(self):
+        # A failed cross-cloud attach takes its route back; the volume may
+        # be attached from home later.
+        del self.instance.system_metadata[
+            route_mod.sysmeta_key(uuids.foreign)]
+        self.instance.save()
+        self.assertEqual((True, None), db.lookup_route(
+            self.context, volume_id=uuids.foreign))
 
     def test_route_of_another_instance_does_not_apply(self):
         other = objects.Instance(
