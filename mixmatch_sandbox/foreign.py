@@ -25,12 +25,12 @@ import string
 import time
 
 from mixmatch_sandbox import base
+from mixmatch_sandbox import volumes
 
 CLOUD = 'foreign'
 REGION = 'RegionOne'
 ADMIN = 'admin'
 CINDER_USER = 'cinder'
-VOLUME_TYPE = 'fake'
 TEMPLATES = pathlib.Path(__file__).resolve().parent / 'templates'
 # The K2K identity provider id of the home cloud at this service provider,
 # and this service provider's id at the home cloud.
@@ -244,8 +244,10 @@ def cinder(sb):
                      [sb.bin('cinder-' + service), '--config-file', conf])
         sb.wait_http(sb.url('cinder-foreign', '/'), ok=(200, 400),
                      name='cinder-foreign-api')
-    with sb.step('foreign cinder: volume type %s' % VOLUME_TYPE, log):
-        _volume_type(sb, ks.client)
+    with sb.step('foreign cinder: volume type, backend ready', log):
+        volumes.ensure_backend(ks.client.session, sb.url(
+            'cinder-foreign', '/v3/%s' % ks.client.get_project_id()),
+            sb.log('cinder-foreign-scheduler'))
 
 
 def _cinder_conf(sb, conf, etc):
@@ -265,8 +267,8 @@ def _cinder_conf(sb, conf, etc):
             'auth_strategy': 'keystone',
             'api_paste_config': etc / 'api-paste.ini',
             'resource_query_filters_file': etc / 'resource_filters.json',
-            'enabled_backends': VOLUME_TYPE,
-            'default_volume_type': VOLUME_TYPE,
+            'enabled_backends': volumes.VOLUME_TYPE,
+            'default_volume_type': volumes.VOLUME_TYPE,
         },
         'database': {'connection': sb.database_url('cinder_foreign')},
         'oslo_concurrency': {'lock_path': state / 'lock'},
@@ -284,10 +286,10 @@ def _cinder_conf(sb, conf, etc):
         },
         # The storage backend is the one stub of this cloud: Cinder's own
         # fake driver (no data path), everything else is real Cinder.
-        VOLUME_TYPE: {
+        volumes.VOLUME_TYPE: {
             'volume_driver':
                 'cinder.tests.fake_driver.FakeLoggingVolumeDriver',
-            'volume_backend_name': VOLUME_TYPE,
+            'volume_backend_name': volumes.VOLUME_TYPE,
         },
     })
 
@@ -304,16 +306,3 @@ def _cinder_wsgi(sb, conf):
         'sys.argv = [sys.argv[0], "--config-file", %r]\n\n'
         'from cinder.wsgi.api import application  # noqa\n' % str(conf))
     return path
-
-
-def _volume_type(sb, identity):
-    """identity: an admin's keystoneauth Adapter on the foreign Keystone."""
-    cinder = sb.url('cinder-foreign', '/v3/%s' % identity.get_project_id())
-    s = identity.session
-    types = s.get(cinder + '/types',
-                  params={'is_public': 'None'}).json()['volume_types']
-    if any(t['name'] == VOLUME_TYPE for t in types):
-        return
-    s.post(cinder + '/types', json={'volume_type': {
-        'name': VOLUME_TYPE, 'os-volume-type-access:is_public': True,
-        'extra_specs': {'volume_backend_name': VOLUME_TYPE}}})

@@ -27,6 +27,7 @@ from keystoneauth1 import session as ks_session
 
 from mixmatch_sandbox import base
 from mixmatch_sandbox import federation
+from mixmatch_sandbox import volumes
 
 CLOUD = 'home'
 REGION = 'RegionOne'
@@ -44,7 +45,6 @@ CATALOG = [('placement', 'placement', 'placement', ''),
 COMPUTE_HOST = 'compute1'
 FLAVOR = 'm1.tiny'
 IMAGE = 'tiny'
-VOLUME_TYPE = 'fake'
 
 
 # Identifiers other modules need (the foreign side, the demo)
@@ -309,7 +309,7 @@ def cinder_prepare(sb, transport):
                         'api_paste_config': paste,
                         'resource_query_filters_file': filters,
                         'enabled_backends': 'fake',
-                        'default_volume_type': VOLUME_TYPE},
+                        'default_volume_type': volumes.VOLUME_TYPE},
             'database': {'connection': sb.database_url('cinder_home')},
             'keystone_authtoken': _authtoken(sb, 'cinder'),
             # Cinder's calls back to Nova (external events)
@@ -485,17 +485,9 @@ def resources(sb):
         # the fake hypervisor never reads it: a small raw disk will do
         s.put(glance + '/%s/file' % image['id'], data=b'\0' * 1024 * 1024,
               headers={'Content-Type': 'application/octet-stream'})
-    volume_type(sb, s, sb.url('cinder-home', '/v3/%s'
-                              % s.get_project_id()))
-
-
-def volume_type(sb, s, cinder):
-    """The fake backend's volume type (also used for the foreign Cinder)."""
-    types = s.get(cinder + '/types').json()['volume_types']
-    if VOLUME_TYPE not in [t['name'] for t in types]:
-        s.post(cinder + '/types', json={'volume_type': {
-            'name': VOLUME_TYPE,
-            'extra_specs': {'volume_backend_name': 'fake'}}})
+    volumes.ensure_backend(s, sb.url('cinder-home', '/v3/%s'
+                                     % s.get_project_id()),
+                           sb.log('cinder-home-scheduler'))
 
 
 def clouds_yaml(sb):
