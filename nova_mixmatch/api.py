@@ -48,7 +48,9 @@ def extend_create_schemas(*schemas):
     for schema in schemas:
         attachment = schema['properties']['volumeAttachment']
         attachment['properties'].update(PROPERTIES)
-        attachment['dependencies'] = {'remote_project': ['service_provider']}
+        # Nova validates with JSON Schema 2020-12 (dependentRequired).
+        attachment['dependentRequired'] = {
+            'remote_project': ['service_provider']}
 
 
 def attach_volume(proceed, context, instance, body):

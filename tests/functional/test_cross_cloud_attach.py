@@ -19,11 +19,16 @@ tests.doubles.cloud: this tier is not the two-cloud test.
 """
 
 import os
+import re
 import sys
 import time
 from unittest import mock
 
 import fixtures
+from hypothesis import given
+from hypothesis import HealthCheck
+from hypothesis import settings
+from hypothesis import strategies as st
 from nova import context as nova_context
 from nova import objects
 from nova import test
@@ -39,6 +44,11 @@ from nova_mixmatch import volume
 from tests.doubles import cloud
 
 SP = 'sp1'
+ID_PATTERN = re.compile(r'\A[a-zA-Z0-9_-]{1,64}\Z')
+VALID_ID = st.from_regex(ID_PATTERN)
+ODD_VALUES = (st.text(max_size=80) | st.integers() | st.none() |
+              st.booleans() | st.lists(st.text(max_size=4), max_size=2) |
+              st.just('sp1 ') | st.just('x' * 65))
 
 
 class CrossCloudAttachTest(test.TestCase,
@@ -218,6 +228,30 @@ class CrossCloudAttachTest(test.TestCase,
             expected_attrs=['system_metadata'])
         self.assertNotIn(route_mod.sysmeta_key(volume_id),
                          instance.system_metadata)
+
+    @settings(max_examples=60, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(fields=st.fixed_dictionaries({}, optional={
+        'service_provider': ODD_VALUES | VALID_ID.filter(
+            lambda sp: sp not in (SP, 'sp2')),
+        'remote_project': ODD_VALUES | VALID_ID}).filter(bool))
+    def test_fuzzed_fields_are_refused_cleanly(self, fields):
+        """Odd, oversized or unknown values: a 400, never a 500."""
+        if not hasattr(self, 'fuzz_server'):
+            self.fuzz_server = self._create_server(networks='none')
+            self.fuzz_volume = self.cloud.create_volume(
+                SP, self.remote_project)
+        resp = self._attach(self.fuzz_server, self.fuzz_volume, **fields)
+        self.assertEqual(400, resp.status, (fields, resp.body))
+        sp = fields.get('service_provider')
+        if isinstance(sp, str) and ID_PATTERN.match(sp) and all(
+                isinstance(v, str) and ID_PATTERN.match(v)
+                for v in fields.values()):
+            # Well formed: refused by the home Keystone, through K2K.
+            self.assertIn('unknown or disabled',
+                          resp.body['badRequest']['message'])
+        self.assertEqual([], self._attached_volume_ids(self.fuzz_server))
+        self.assertEqual({}, self.cloud.attachments(SP))
 
     def test_volume_missing_at_service_provider(self):
         server = self._create_server(networks='none')

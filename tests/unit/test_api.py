@@ -44,7 +44,7 @@ class SchemaTest(base.TestCase):
         api.extend_create_schemas(self.schema)
 
     def _validate(self, **fields):
-        jsonschema.Draft4Validator(self.schema).validate(
+        jsonschema.Draft202012Validator(self.schema).validate(
             {'volumeAttachment': dict(volumeId='v', **fields)})
 
     def test_valid(self):
