@@ -269,6 +269,7 @@ def _cinder_conf(sb, conf, etc):
             'resource_query_filters_file': etc / 'resource_filters.json',
             'enabled_backends': volumes.VOLUME_TYPE,
             'default_volume_type': volumes.VOLUME_TYPE,
+            **volumes.REPORTING,
         },
         'database': {'connection': sb.database_url('cinder_foreign')},
         'oslo_concurrency': {'lock_path': state / 'lock'},

@@ -309,7 +309,8 @@ def cinder_prepare(sb, transport):
                         'api_paste_config': paste,
                         'resource_query_filters_file': filters,
                         'enabled_backends': 'fake',
-                        'default_volume_type': volumes.VOLUME_TYPE},
+                        'default_volume_type': volumes.VOLUME_TYPE,
+                        **volumes.REPORTING},
             'database': {'connection': sb.database_url('cinder_home')},
             'keystone_authtoken': _authtoken(sb, 'cinder'),
             # Cinder's calls back to Nova (external events)

@@ -19,14 +19,19 @@ from mixmatch_sandbox import base
 #: the volume type of Cinder's fake driver, in both clouds
 VOLUME_TYPE = 'fake'
 BACKEND = 'fake'
+#: cinder.conf [DEFAULT]: the volume service reports its backend to the
+#: scheduler every periodic_interval, first after up to periodic_fuzzy_delay
+#: (60 s and 60 s by default): report at once, then every 10 s.
+REPORTING = {'periodic_interval': 10, 'periodic_fuzzy_delay': 0}
 
 
-def ensure_backend(session, cinder, log, timeout=90):
+def ensure_backend(session, cinder, log, timeout=60):
     """The fake backend's volume type, and the scheduler knowing it.
 
     The volume service announces its backend to the scheduler by a fanout
     that is lost when the scheduler's queue does not exist yet; it repeats
-    it every minute. Wait for it here rather than fail the first volumes.
+    it periodically (REPORTING). Wait for it here rather than fail the
+    first volumes.
 
     :param session: an admin's keystoneauth session
     :param cinder: the project-scoped Cinder v3 URL
