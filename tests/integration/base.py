@@ -109,6 +109,14 @@ class TestCase(oslotest_base.BaseTestCase):
                      json={'volumeAttachment': body})
         self.clients.wait_volume('foreign', volume, 'in-use')
 
+    def attached_server(self):
+        """A server with one foreign volume attached: (server, volume)."""
+        volume = self.volume('foreign')
+        server = self.boot()
+        self.attach_foreign(server, volume)
+        self.assertForeignAttached(server, volume)
+        return server, volume
+
     def home_attachments(self, server):
         """{volume id: attachment id} of the server's BDMs (home Nova).
 

@@ -24,14 +24,6 @@ from tests.integration import base
 
 class TestLifecycle(base.TestCase):
 
-    def attached_server(self):
-        """A server with one foreign volume attached: (server, volume)."""
-        volume = self.volume('foreign')
-        server = self.boot()
-        self.attach_foreign(server, volume)
-        self.assertForeignAttached(server, volume)
-        return server, volume
-
     def _round_trip(self, *steps):
         """Run (action, args, status) steps; both views hold after each."""
         server, volume = self.attached_server()

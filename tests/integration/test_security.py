@@ -50,10 +50,7 @@ class TestSecurity(base.TestCase):
 
     def round_trip(self):
         """A cross-cloud attach and detach, as the home demo user."""
-        volume = self.volume('foreign')
-        server = self.boot()
-        self.attach_foreign(server, volume)
-        self.assertForeignAttached(server, volume)
+        server, volume = self.attached_server()
         self.clients.detach(server, volume)
         self.clients.wait_volume('foreign', volume, 'available')
         self.clients.wait(lambda: self.home_attachments(server), {},
