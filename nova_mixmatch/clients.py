@@ -121,16 +121,23 @@ class ForeignClients:
         identity = self._cached(context, service_provider, project_id)
         if identity is not None:
             return identity
+        key = (service_provider,) + _identity_key(context, project_id)
         with self._lock:
-            lock = self._building.setdefault(
-                (service_provider,) + _identity_key(context, project_id),
-                threading.Lock())
+            lock = self._building.setdefault(key, threading.Lock())
         with lock:
-            # Another thread may have finished the exchange meanwhile.
-            identity = self._cached(context, service_provider, project_id)
-            if identity is None:
-                identity = self._exchange(context, service_provider,
-                                          project_id)
+            try:
+                # Another thread may have finished the exchange meanwhile.
+                identity = self._cached(context, service_provider,
+                                        project_id)
+                if identity is None:
+                    identity = self._exchange(context, service_provider,
+                                              project_id)
+            finally:
+                # Waiters hold the lock already; later callers find the
+                # cache. Keeps _building as small as the exchanges running.
+                with self._lock:
+                    if self._building.get(key) is lock:
+                        del self._building[key]
         return identity
 
     def _exchange(self, context, service_provider, project_id):

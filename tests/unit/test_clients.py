@@ -51,6 +51,7 @@ class ForeignClientsTest(base.CloudTestCase):
         for thread in threads:
             thread.join()
         self.assertEqual(1, self.cloud.ecp_exchanges['sp1'])
+        self.assertEqual({}, self.clients._building)
 
     def test_resolve_picks_the_only_project(self):
         self.assertEqual(ROUTE, self.clients.resolve(self.context, 'sp1'))
