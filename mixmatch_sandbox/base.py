@@ -41,21 +41,25 @@ class SandboxError(Exception):
 
 
 class Sandbox:
-    PORTS = {
-        'keystone-home': 25000,
-        'placement': 25001,
-        'glance': 25002,
-        'nova-api': 25003,
-        'cinder-home': 25004,
-        'neutron': 25005,
-        'keystone-foreign': 25100,        # Apache + mod_shib front
-        'keystone-foreign-uwsgi': 25101,
-        'cinder-foreign': 25102,
+    # Offsets from the port base (MIXMATCH_SANDBOX_PORT_BASE, default
+    # 25000): two checkouts can run a sandbox each on distinct bases.
+    PORT_OFFSETS = {
+        'keystone-home': 0,
+        'placement': 1,
+        'glance': 2,
+        'nova-api': 3,
+        'cinder-home': 4,
+        'neutron': 5,
+        'keystone-foreign': 100,          # Apache + mod_shib front
+        'keystone-foreign-uwsgi': 101,
+        'cinder-foreign': 102,
     }
+    DEFAULT_PORT_BASE = 25000
     # ports that speak the uwsgi protocol, not HTTP
     UWSGI = {'keystone-foreign-uwsgi'}
 
     def __init__(self, dir=None):
+        dir = dir or os.environ.get('MIXMATCH_SANDBOX_DIR')
         self.dir = pathlib.Path(dir or CHECKOUT / '.sandbox').resolve()
         self.dir.mkdir(parents=True, exist_ok=True)
         self.venv = self.dir / 'venv'
@@ -70,6 +74,10 @@ class Sandbox:
             str(self.dir).encode()).hexdigest()[:8]
         self._ready_vhosts = set()
         self._ready_databases = set()
+        port_base = int(os.environ.get('MIXMATCH_SANDBOX_PORT_BASE',
+                                       self.DEFAULT_PORT_BASE))
+        self.ports = {name: port_base + offset
+                      for name, offset in self.PORT_OFFSETS.items()}
 
     # Paths
 
@@ -88,7 +96,7 @@ class Sandbox:
         return self.path('run', name + '.pid')
 
     def url(self, name, path=''):
-        return 'http://%s:%d%s' % (HOST, self.PORTS[name], path)
+        return 'http://%s:%d%s' % (HOST, self.ports[name], path)
 
     def idp_entity_id(self):
         """The SAML entity id of the home Keystone, the K2K IdP."""
@@ -395,7 +403,7 @@ class Sandbox:
 
     def gunicorn(self, name, wsgi_name):
         """Serve <dir>/wsgi/sandbox_<wsgi_name>.py on the port of name."""
-        bind = '%s:%d' % (HOST, self.PORTS[name])
+        bind = '%s:%d' % (HOST, self.ports[name])
         return self.start(name, [
             self.bin('gunicorn'), '--workers', '1', '--threads', '4',
             '--no-control-socket', '--bind', bind,

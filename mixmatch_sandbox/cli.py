@@ -29,7 +29,8 @@ IN_VENV = 'MIXMATCH_SANDBOX_IN_VENV'
 def main(argv=None):
     parser = argparse.ArgumentParser(prog='mixmatch-sandbox',
                                      description=__doc__)
-    parser.add_argument('--dir', help='state directory (default: .sandbox '
+    parser.add_argument('--dir', help='state directory (default: '
+                                      '$MIXMATCH_SANDBOX_DIR, else .sandbox '
                                       'in the checkout)')
     sub = parser.add_subparsers(dest='command', required=True)
     sub.add_parser('up', help='install what is missing and start both '
@@ -116,7 +117,7 @@ def status(sb, args):
         return 1
     unhealthy = 0
     for name, pid in pids.items():
-        url = sb.url(name) if name in sb.PORTS else ''
+        url = sb.url(name) if name in sb.ports else ''
         http = url and name not in sb.UWSGI
         if not sb.running(name):
             state = 'DEAD'

@@ -113,7 +113,7 @@ def _uwsgi(sb):
         sb.bin('uwsgi'),
         # uwsgi protocol for mod_proxy_uwsgi, on loopback only
         '--socket', '%s:%d' % (base.HOST,
-                               sb.PORTS['keystone-foreign-uwsgi']),
+                               sb.ports['keystone-foreign-uwsgi']),
         '--wsgi-file', wsgi, '--need-app',
         '--master', '--processes', '1', '--threads', '4',
         '--enable-threads', '--die-on-term', '--thunder-lock',
@@ -168,10 +168,10 @@ def _apache(sb):
     for sub in ('run', 'logs'):
         (apache / sub).mkdir(exist_ok=True)
     conf = render('apache-sp.conf', sb.path('etc', 'apache2-foreign.conf'),
-                  host=base.HOST, port=sb.PORTS['keystone-foreign'],
+                  host=base.HOST, port=sb.ports['keystone-foreign'],
                   apache_dir=apache, shib_dir=_shib_dir(sb),
                   uwsgi='%s:%d' % (base.HOST,
-                                   sb.PORTS['keystone-foreign-uwsgi']))
+                                   sb.ports['keystone-foreign-uwsgi']))
     pidfile = apache / 'run' / 'apache2.pid'
     pidfile.unlink(missing_ok=True)
     log = sb.log('apache2-foreign')
@@ -236,7 +236,7 @@ def cinder(sb):
         sb.start('cinder-foreign-api', [
             sb.bin('gunicorn'), '--workers', '1', '--threads', '4',
             '--no-control-socket', '--timeout', '120',
-            '--bind', '%s:%d' % (base.HOST, sb.PORTS['cinder-foreign']),
+            '--bind', '%s:%d' % (base.HOST, sb.ports['cinder-foreign']),
             '--chdir', _cinder_wsgi(sb, conf).parent,
             'cinder_foreign:application'])
         for service in ('scheduler', 'volume'):

@@ -13,7 +13,7 @@
 """Tests against the two-cloud sandbox, brought up if it is not running.
 
 MIXMATCH_SANDBOX_DIR names its state directory (default: .sandbox in the
-checkout).
+checkout), MIXMATCH_SANDBOX_PORT_BASE its first port (default: 25000).
 """
 
 import fcntl

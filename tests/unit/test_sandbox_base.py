@@ -53,9 +53,16 @@ class TestPaths(SandboxTestCase):
                          self.sb.url('nova-api', '/v2.1'))
 
     def test_ports_unique_and_on_loopback(self):
-        ports = list(base.Sandbox.PORTS.values())
+        ports = list(self.sb.ports.values())
         self.assertEqual(len(ports), len(set(ports)))
         self.assertEqual('127.0.0.1', base.HOST)
+
+    def test_port_base_from_the_environment(self):
+        self.useFixture(fixtures.EnvironmentVariable(
+            'MIXMATCH_SANDBOX_PORT_BASE', '26000'))
+        sb = base.Sandbox(self.dir)
+        self.assertEqual(26003, sb.ports['nova-api'])
+        self.assertEqual(26100, sb.ports['keystone-foreign'])
 
     def test_elapsed_shares_the_clock_of_the_command(self):
         self.assertAlmostEqual(10, self.sb.elapsed(), delta=2)
