@@ -42,8 +42,13 @@ CATALOG = [('placement', 'placement', 'placement', ''),
            ('network', 'neutron', 'neutron', ''),
            ('volumev3', 'cinderv3', 'cinder-home', '/v3/%(project_id)s'),
            ('compute', 'nova', 'nova-api', '/v2.1')]
-COMPUTE_HOST = 'compute1'
+# two fake hypervisors, so that servers can migrate
+COMPUTE_HOSTS = ('compute1', 'compute2')
+COMPUTE_HOST = COMPUTE_HOSTS[0]
 FLAVOR = 'm1.tiny'
+RESIZE_FLAVOR = 'm1.small'   # what servers are resized to
+FLAVORS = {FLAVOR: {'ram': 128, 'vcpus': 1, 'disk': 1},
+           RESIZE_FLAVOR: {'ram': 256, 'vcpus': 1, 'disk': 1}}
 IMAGE = 'tiny'
 
 
@@ -66,10 +71,16 @@ def admin_session(sb):
 
 
 def _session(sb, user, password, project):
-    return ks_session.Session(auth=identity.Password(
+    return ks_session.Session(auth=password_auth(sb, user, password,
+                                                 project))
+
+
+def password_auth(sb, user, password, project):
+    """A password plugin of a home user in the default domain."""
+    return identity.Password(
         auth_url=auth_url(sb), username=user, password=password,
         project_name=project, user_domain_id='default',
-        project_domain_id='default'))
+        project_domain_id='default')
 
 
 def _service_auth(sb, user):
@@ -204,6 +215,9 @@ def _register(sb):
         for role in user_roles:
             ks.grant(service_project, uid, roles[role])
     ks.grant(project('demo'), user('demo'), roles['member'])
+    # the operator, scoped to the demo project, can move its servers
+    # together with their foreign volumes (nova_mixmatch.moves)
+    ks.grant(project('demo'), user('admin'), roles['admin'])
     for stype, sname, port, path in CATALOG:
         ks.ensure_endpoint(stype, sname, sb.url(port, path), REGION,
                            interfaces=('public', 'internal'))
@@ -359,14 +373,8 @@ def nova_prepare(sb, transport):
         sections['scheduler'] = {'workers': 1,
                                  'discover_hosts_in_cells_interval': -1}
         sb.write_ini(conf, sections)
-        compute_state = sb.path('state', COMPUTE_HOST, 'x').parent
-        compute = _nova_common(sb, transport, compute_state)
-        # nova-compute has no database access
-        compute['DEFAULT'].update(
-            host=COMPUTE_HOST,
-            compute_driver='fake.FakeDriverWithoutFakeNodes')
-        compute_conf = sb.write_ini(etc(sb, 'nova', COMPUTE_HOST + '.conf'),
-                                    compute)
+        compute_confs = [_compute_conf(sb, transport, host)
+                         for host in COMPUTE_HOSTS]
         log = sb.log('nova-manage')
         manage = [sb.bin('nova-manage'), '--config-file', conf]
 
@@ -381,15 +389,25 @@ def nova_prepare(sb, transport):
             sb.run(manage + ['db', 'sync'], log=log)
 
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
-            compute_done = pool.submit(federation.configure_nova, sb,
-                                       compute_conf)
+            computes_done = pool.submit(
+                lambda: [federation.configure_nova(sb, c)
+                         for c in compute_confs])
             # nova-manage reads nova.conf: finish writing it first
             federation.configure_nova(sb, conf)
             schemas()
-            compute_done.result()
+            computes_done.result()
         sb.wsgi_module('nova_api', 'nova.wsgi.osapi_compute:application',
                        {'OS_NOVA_CONFIG_DIR': conf.parent,
                         'OS_NOVA_CONFIG_FILES': 'api-paste.ini;nova.conf'})
+
+
+def _compute_conf(sb, transport, host):
+    compute = _nova_common(sb, transport,
+                           sb.path('state', host, 'x').parent)
+    # nova-compute has no database access
+    compute['DEFAULT'].update(
+        host=host, compute_driver='fake.FakeDriverWithoutFakeNodes')
+    return sb.write_ini(etc(sb, 'nova', host + '.conf'), compute)
 
 
 def start_services(sb):
@@ -409,13 +427,15 @@ def start_services(sb):
         for svc in ('conductor', 'scheduler'):
             sb.start('nova-' + svc, [sb.bin('nova-' + svc),
                                      '--config-file', nova_conf])
-    with sb.step('home: nova-compute %s' % COMPUTE_HOST):
-        # the compute registers through the conductor: wait for its queue
+    with sb.step('home: nova-compute %s' % ', '.join(COMPUTE_HOSTS)):
+        # the computes register through the conductor: wait for its queue
         _wait_queue(sb, 'conductor', 'nova-conductor')
-        sb.start('nova-' + COMPUTE_HOST, [
-            sb.bin('nova-compute'), '--config-file',
-            etc(sb, 'nova', COMPUTE_HOST + '.conf')])
-        _wait_hypervisor(sb, nova_conf)
+        for host in COMPUTE_HOSTS:
+            sb.start('nova-' + host, [
+                sb.bin('nova-compute'), '--config-file',
+                etc(sb, 'nova', host + '.conf')])
+        for host in COMPUTE_HOSTS:
+            _wait_hypervisor(sb, nova_conf, host)
 
 
 def _wait_queue(sb, queue, name, timeout=60):
@@ -434,8 +454,8 @@ def _wait_queue(sb, queue, name, timeout=60):
                             % (queue, timeout, sb.log(name)))
 
 
-def _wait_hypervisor(sb, nova_conf, timeout=90):
-    """Map the compute node into cell1, and wait until its service is up.
+def _wait_hypervisor(sb, nova_conf, host, timeout=90):
+    """Map host's compute node into cell1, wait until its service is up.
 
     discover_hosts maps it once it exists; the hypervisor list shows only
     mapped nodes. After a restart (up after down) the node is mapped
@@ -444,18 +464,19 @@ def _wait_hypervisor(sb, nova_conf, timeout=90):
     """
     s = admin_session(sb)
     nova = sb.url('nova-api', '/v2.1')
-    name = 'nova-' + COMPUTE_HOST
+    name = 'nova-' + host
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not sb.running(name):
             raise base.SandboxError('%s exited (see %s)'
                                     % (name, sb.log(name)))
-        if not s.get(nova + '/os-hypervisors').json()['hypervisors']:
+        hypervisors = s.get(nova + '/os-hypervisors').json()['hypervisors']
+        if host not in [h['hypervisor_hostname'] for h in hypervisors]:
             sb.run([sb.bin('nova-manage'), '--config-file', nova_conf,
                     'cell_v2', 'discover_hosts'], log=sb.log('nova-manage'))
             continue
         services = s.get(nova + '/os-services', params={
-            'binary': 'nova-compute', 'host': COMPUTE_HOST}).json()
+            'binary': 'nova-compute', 'host': host}).json()
         if [x for x in services['services'] if x['state'] == 'up']:
             return
         time.sleep(0.5)
@@ -464,17 +485,18 @@ def _wait_hypervisor(sb, nova_conf, timeout=90):
 
 
 def resources(sb):
-    """The flavor, image and volume type the demo and tests use."""
+    """The flavors, image and volume type the demo and tests use."""
     s = admin_session(sb)
     # neutron-server's first port list fails (Port.port_forwardings is
     # unknown) unless a query has configured the ORM mappers before it:
     # make one before Nova lists ports.
     s.get(sb.url('neutron', '/v2.0/networks'))
     nova = sb.url('nova-api', '/v2.1')
-    if FLAVOR not in [f['name'] for f in
-                      s.get(nova + '/flavors').json()['flavors']]:
-        s.post(nova + '/flavors', json={'flavor': {
-            'name': FLAVOR, 'ram': 128, 'vcpus': 1, 'disk': 1}})
+    existing = [f['name'] for f in s.get(nova + '/flavors').json()['flavors']]
+    for name, size in FLAVORS.items():
+        if name not in existing:
+            s.post(nova + '/flavors', json={'flavor': dict(name=name,
+                                                           **size)})
     glance = sb.url('glance', '/v2/images')
     images = s.get(glance, params={'name': IMAGE}).json()['images']
     if not [i for i in images if i['status'] == 'active']:

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import uuid
 
+from keystoneauth1 import session as ks_session
 from oslotest import base as oslotest_base
 
 from mixmatch_sandbox import base
@@ -56,10 +57,21 @@ def sandbox():
 
 class TestCase(oslotest_base.BaseTestCase):
 
+    #: A test that stops or restarts a service runs alone: it holds the
+    #: sandbox exclusively, every other test holds it shared.
+    DISRUPTIVE = False
+
     def setUp(self):
         super().setUp()
         self.sb = sandbox()
+        self._hold_sandbox()
         self.clients = demo.Clients(self.sb)
+
+    def _hold_sandbox(self):
+        lock = open(self.sb.path('run', 'tests.lock'), 'w')
+        self.addCleanup(lock.close)   # closing releases the lock
+        fcntl.flock(lock, fcntl.LOCK_EX if self.DISRUPTIVE
+                    else fcntl.LOCK_SH)
 
     def name(self):
         return 'mm-it-%s' % uuid.uuid4().hex[:8]
@@ -102,6 +114,33 @@ class TestCase(oslotest_base.BaseTestCase):
         self.clients.wait(state, (status, None), 'server %s' % server,
                           timeout=timeout)
 
+    def home_user(self, role, project):
+        """A session of a new home user with role on project.
+
+        The user is deleted at cleanup.
+        """
+        admin = home.admin_session(self.sb)
+        keystone = home.auth_url(self.sb)
+        name, password = self.name(), uuid.uuid4().hex
+        user = admin.post(keystone + '/users', json={'user': {
+            'name': name, 'password': password,
+            'domain_id': 'default'}}).json()['user']['id']
+        self.addCleanup(admin.delete, keystone + '/users/' + user)
+        project_id = admin.get(keystone + '/projects', params={
+            'name': project}).json()['projects'][0]['id']
+        role_id = admin.get(keystone + '/roles', params={
+            'name': role}).json()['roles'][0]['id']
+        admin.put(keystone + '/projects/%s/users/%s/roles/%s'
+                  % (project_id, user, role_id))
+        return ks_session.Session(auth=home.password_auth(
+            self.sb, name, password, project))
+
+    def host(self, server):
+        """The compute host of server; only the home admin sees it."""
+        return home.admin_session(self.sb).get(
+            self.clients.nova + '/servers/' + server).json()['server'][
+                'OS-EXT-SRV-ATTR:host']
+
     def attach_foreign(self, server, volume, **extra):
         """Attach a foreign volume and wait until the SP has it in-use."""
         body = dict(volumeId=volume, service_provider=foreign.SP_ID, **extra)
@@ -138,7 +177,7 @@ class TestCase(oslotest_base.BaseTestCase):
         """Both clouds agree: volume is attached to server.
 
         Home: a BDM of the server names the volume. SP, as its admin: the
-        volume is in-use with one attachment, to that server on the home
+        volume is in-use with one attachment, to that server on its home
         compute host, the very attachment the BDM names.
         """
         attachment = self.home_attachments(server).get(volume)
@@ -146,7 +185,7 @@ class TestCase(oslotest_base.BaseTestCase):
                              % (server, volume))
         seen = self.clients.volume('foreign-admin', volume)
         self.assertEqual(
-            ('in-use', [(server, home.COMPUTE_HOST, attachment)]),
+            ('in-use', [(server, self.host(server), attachment)]),
             (seen['status'], [(a['server_id'], a['host_name'],
                                a['attachment_id'])
                               for a in seen['attachments']]))

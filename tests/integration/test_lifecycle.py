@@ -15,8 +15,8 @@
 After each step both clouds are asked: the home Nova still has the block
 device mapping, and the foreign Cinder (as its admin) has the volume
 in-use, attached to that server on the home compute host by the very
-attachment the mapping names. The sandbox has one compute host: no
-migration, resize or evacuation here.
+attachment the mapping names. Moves between the two compute hosts are in
+test_migration.
 """
 
 from tests.integration import base

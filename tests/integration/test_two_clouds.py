@@ -39,7 +39,7 @@ class TestTwoClouds(base.TestCase):
         # the foreign Cinder's own view, as its admin (who sees the host)
         seen = c.volume('foreign-admin', volume)
         self.assertEqual('in-use', seen['status'])
-        self.assertEqual([(server, home.COMPUTE_HOST)],
+        self.assertEqual([(server, self.host(server))],
                          [(a['server_id'], a['host_name'])
                           for a in seen['attachments']])
         # the home Cinder never heard of it
@@ -104,7 +104,7 @@ class TestTwoClouds(base.TestCase):
 
         Its K2K token is the service token of the foreign Cinder.
         """
-        for name in ('nova.conf', home.COMPUTE_HOST + '.conf'):
+        for name in ['nova.conf'] + [h + '.conf' for h in home.COMPUTE_HOSTS]:
             conf = configparser.ConfigParser(interpolation=None)
             conf.read(home.etc(self.sb, 'nova', name))
             self.assertEqual(federation.NOVA_AUTH_SECTION,

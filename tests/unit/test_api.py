@@ -72,6 +72,7 @@ class SchemaTest(base.TestCase):
 
 
 class FakeInstance:
+    """An instance: its uuid, project and system_metadata."""
 
     def __init__(self, system_metadata=None):
         self.project_id = 'p'

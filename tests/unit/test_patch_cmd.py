@@ -100,7 +100,7 @@ class TestPatchCommand(base.BaseTestCase):
         return broken
 
     def test_patch_set_is_found(self):
-        self.assertEqual(4, len(self.patches))
+        self.assertEqual(5, len(self.patches))
 
     def test_patches_touch_distinct_files(self):
         # Each patch is dry-run alone against the unpatched tree, which
