@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The volume attach API: which cloud the volume lives in.
+"""The volume attach and detach API: which cloud the volume lives in.
 
 Wire form (any microversion), in the body of
 ``POST /servers/{server_id}/os-volume_attachments``::
@@ -20,13 +20,15 @@ Wire form (any microversion), in the body of
                           "remote_project": "<project id there, optional>"}}
 
 Everything is checked, and the remote project chosen, before Nova changes
-anything; a failure is a 400 with the reason.
+anything; a failure is a 400 with the reason. So is a foreign cloud that is
+down or refuses during an attach or a detach.
 """
 
 from oslo_log import log as logging
 from oslo_policy import policy as oslo_policy
 from webob import exc
 
+from nova_mixmatch import clients
 from nova_mixmatch import conf
 from nova_mixmatch import exception
 from nova_mixmatch import policies
@@ -78,7 +80,7 @@ def attach_volume(proceed, context, instance, body):
                                      'project': route.project_id},
              instance=instance)
     try:
-        return proceed()
+        return _answering_foreign_failures(proceed)
     except Exception:
         # Nothing was attached: leave the route as it was, which keeps it
         # for a volume this server already had attached.
@@ -88,6 +90,22 @@ def attach_volume(proceed, context, instance, body):
             instance.system_metadata[key] = previous
         instance.save()
         raise
+
+
+def detach_volume(proceed):
+    """Extension around the volume detach request."""
+    return _answering_foreign_failures(proceed)
+
+
+def _answering_foreign_failures(proceed):
+    """A foreign cloud down or refusing is a 400 with the reason.
+
+    Nova's API would answer 500 to an exception it does not expect.
+    """
+    try:
+        return proceed()
+    except clients.ForeignCallFailed as e:
+        raise exc.HTTPBadRequest(explanation=e.format_message())
 
 
 def _authorize(context, instance, service_provider, remote_project):

@@ -48,6 +48,21 @@ MIN_TOKEN_LIFE = 120
 _AUTH_FAILURES = (ksa_exception.Unauthorized,
                   ksa_exception.AuthorizationFailure,
                   cinder_exception.Unauthorized)
+#: The foreign Cinder is unreachable (a 5xx counts too: it is down or
+#: broken, not the request).
+_UNREACHABLE = (ksa_exception.ConnectionError,
+                cinder_exception.ConnectionError)
+
+
+class ForeignCallFailed(nova_exception.Invalid):
+    """A call to a foreign cloud failed through no fault of the request.
+
+    A Nova ``Invalid``: Nova's API answers it with a 400 and this message,
+    wherever it comes from, rather than a 500; on a compute host it becomes
+    the instance fault.
+    """
+
+    msg_fmt = 'Service provider %(service_provider)s failed: %(reason)s'
 
 
 class FederatedIdentity:
@@ -257,19 +272,37 @@ class ForeignClients:
 
         On an auth failure drop the identity, authenticate again once and
         retry once.
+
+        :raises: :class:`ForeignCallFailed` when the service provider
+            cannot be reached or refuses to authenticate; Cinder's own
+            answers (not found, bad request...) pass through for Nova.
         """
         try:
-            return self._call(context, route, microversion, func)
-        except _AUTH_FAILURES as exc:
-            LOG.info('Service provider %(sp)s refused the cached identity '
-                     '(%(exc)s); authenticating again',
-                     {'sp': route.service_provider, 'exc': exc})
-            self.forget(context, route)
-        try:
-            return self._call(context, route, microversion, func)
-        except _AUTH_FAILURES as exc:
-            raise exception.ForeignAuthFailed(
-                service_provider=route.service_provider, reason=exc)
+            try:
+                return self._call(context, route, microversion, func)
+            except _AUTH_FAILURES as exc:
+                LOG.info('Service provider %(sp)s refused the cached '
+                         'identity (%(exc)s); authenticating again',
+                         {'sp': route.service_provider, 'exc': exc})
+                self.forget(context, route)
+            try:
+                return self._call(context, route, microversion, func)
+            except _AUTH_FAILURES as exc:
+                raise exception.ForeignAuthFailed(
+                    service_provider=route.service_provider, reason=exc)
+        except exception.MixmatchError as exc:
+            raise ForeignCallFailed(service_provider=route.service_provider,
+                                    reason=exc)
+        except _UNREACHABLE as exc:
+            raise ForeignCallFailed(service_provider=route.service_provider,
+                                    reason='its volume service is '
+                                           'unreachable (%s)' % exc)
+        except cinder_exception.ClientException as exc:
+            if exc.code < 500:
+                raise
+            raise ForeignCallFailed(service_provider=route.service_provider,
+                                    reason='its volume service answered '
+                                           '%s' % exc)
 
     def _call(self, context, route, microversion, func):
         client = self.cinder(context, route, microversion)

@@ -33,7 +33,7 @@ from mixmatch_sandbox import home
 _UP = {}
 
 
-def _cli(sb, command):
+def cli(sb, command):
     return subprocess.run(
         [sys.executable, '-m', 'mixmatch_sandbox.cli', '--dir', str(sb.dir),
          command], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -46,8 +46,8 @@ def sandbox():
         sb = base.Sandbox(os.environ.get('MIXMATCH_SANDBOX_DIR'))
         with open(sb.path('run', 'up.lock'), 'w') as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            if _cli(sb, 'status').returncode:
-                proc = _cli(sb, 'up')
+            if cli(sb, 'status').returncode:
+                proc = cli(sb, 'up')
                 if proc.returncode:
                     raise base.SandboxError('mixmatch-sandbox up failed:\n%s'
                                             % proc.stdout[-3000:])

@@ -20,6 +20,7 @@ from oslo_policy import policy as oslo_policy
 from webob import exc
 
 from nova_mixmatch import api
+from nova_mixmatch import clients
 from nova_mixmatch import exception
 from nova_mixmatch import route as route_mod
 from nova_mixmatch import routes
@@ -166,3 +167,27 @@ class AttachVolumeTest(base.TestCase):
         self.proceed.side_effect = ValueError('already attached')
         self.assertRaises(ValueError, self._attach, service_provider='sp1')
         self.assertEqual({self.key: 'previous'}, self.instance.saved[-1])
+
+    def test_foreign_cloud_down_during_attach(self):
+        self.proceed.side_effect = clients.ForeignCallFailed(
+            service_provider='sp1', reason='its volume service is down')
+        e = self.assertRaises(exc.HTTPBadRequest, self._attach,
+                              service_provider='sp1')
+        self.assertEqual('Service provider sp1 failed: its volume service '
+                         'is down', e.explanation)
+        self.assertNotIn(self.key, self.instance.system_metadata)
+
+
+class DetachVolumeTest(base.TestCase):
+
+    def test_foreign_cloud_down_is_a_400(self):
+        failed = mock.Mock(side_effect=clients.ForeignCallFailed(
+            service_provider='sp1', reason='unreachable'))
+        e = self.assertRaises(exc.HTTPBadRequest, api.detach_volume, failed)
+        self.assertEqual('Service provider sp1 failed: unreachable',
+                         e.explanation)
+
+    def test_everything_else_is_nova_s(self):
+        self.assertIsNone(api.detach_volume(lambda: None))
+        self.assertRaises(ValueError, api.detach_volume,
+                          mock.Mock(side_effect=ValueError))

@@ -13,6 +13,7 @@
 import threading
 
 from cinderclient import exceptions as cinder_exception
+from keystoneauth1 import exceptions as ksa_exception
 from keystoneauth1 import loading as ks_loading
 from nova import context as nova_context
 from nova import exception as nova_exception
@@ -120,11 +121,35 @@ class ForeignClientsTest(base.CloudTestCase):
             calls.append(client)
             raise cinder_exception.Unauthorized(401)
 
-        e = self.assertRaises(exception.ForeignAuthFailed, self.clients.call,
+        e = self.assertRaises(clients.ForeignCallFailed, self.clients.call,
                               self.context, ROUTE, None, refused)
-        self.assertIn('sp1', str(e))
+        self.assertIn('Service provider sp1 failed: Could not authenticate',
+                      e.format_message())
+        self.assertEqual(400, e.code)
         self.assertEqual(2, len(calls))
         self.assertEqual(2, self.cloud.ecp_exchanges['sp1'])
+
+    def test_call_to_a_cinder_that_is_down_or_broken(self):
+        """Nova's API answers these with a 400 and the message."""
+        def fails(error):
+            def call(client):
+                raise error
+            return call
+
+        for error, words in (
+                (ksa_exception.ConnectFailure('refused'), 'is unreachable'),
+                (cinder_exception.ClientException(503, 'down'),
+                 'answered down (HTTP 503)')):
+            e = self.assertRaises(clients.ForeignCallFailed,
+                                  self.clients.call, self.context, ROUTE,
+                                  None, fails(error))
+            self.assertIsInstance(e, nova_exception.Invalid)
+            self.assertIn('Service provider sp1 failed: its volume service %s'
+                          % words, e.format_message())
+        # the request's own faults stay Cinder's, for Nova to translate
+        self.assertRaises(cinder_exception.NotFound, self.clients.call,
+                          self.context, ROUTE, None,
+                          fails(cinder_exception.NotFound(404)))
 
     def test_cache_is_bounded(self):
         small = clients.ForeignClients(size=1)
