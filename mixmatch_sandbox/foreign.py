@@ -36,6 +36,10 @@ TEMPLATES = pathlib.Path(__file__).resolve().parent / 'templates'
 # and this service provider's id at the home cloud.
 IDP_ID = 'home'
 SP_ID = 'foreign'
+# Tokens of the foreign Keystone live 150 s, so that the tests see Nova's
+# K2K identities expire and be replaced: mixmatch drops one with less than
+# two minutes to live (nova_mixmatch.k2k.MIN_TOKEN_LIFE).
+TOKEN_LIFE = 150
 
 
 def up(sb):
@@ -101,6 +105,7 @@ def _keystone_conf(sb, conf, etc):
         # The attribute in which mod_shib names the asserting IdP (its
         # entity id); keystone matches it against the IdP's remote ids.
         'federation': {'remote_id_attribute': 'Shib-Identity-Provider'},
+        'token': {'expiration': TOKEN_LIFE},
         'fernet_tokens': {'key_repository': keys / 'fernet-keys'},
         'fernet_receipts': {'key_repository': keys / 'fernet-keys'},
         'credential': {'key_repository': keys / 'credential-keys'},

@@ -43,8 +43,6 @@ from nova_mixmatch import route as route_mod
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
 
-#: Refuse a cached token with less life than this (keystoneauth's margin).
-MIN_TOKEN_LIFE = 120
 _AUTH_FAILURES = (ksa_exception.Unauthorized,
                   ksa_exception.AuthorizationFailure,
                   cinder_exception.Unauthorized)
@@ -82,7 +80,7 @@ class FederatedIdentity:
 
     def expiring(self):
         refs = (self.auth.auth_ref, self.auth.home.auth_ref)
-        return any(ref is None or ref.will_expire_soon(MIN_TOKEN_LIFE)
+        return any(ref is None or ref.will_expire_soon(k2k.MIN_TOKEN_LIFE)
                    for ref in refs)
 
 

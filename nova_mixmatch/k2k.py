@@ -19,6 +19,8 @@ from nova_mixmatch import conf
 from nova_mixmatch import exception
 
 CONF = conf.CONF
+#: Refuse a cached token with less life than this (keystoneauth's margin).
+MIN_TOKEN_LIFE = 120
 
 
 def nova_identity_configured():

@@ -119,6 +119,10 @@ class TestCase(oslotest_base.BaseTestCase):
 
         The user is deleted at cleanup.
         """
+        return self.home_user_named(role, project)[1]
+
+    def home_user_named(self, role, project):
+        """(name, session) of a new home user with role on project."""
         admin = home.admin_session(self.sb)
         keystone = home.auth_url(self.sb)
         name, password = self.name(), uuid.uuid4().hex
@@ -132,7 +136,7 @@ class TestCase(oslotest_base.BaseTestCase):
             'name': role}).json()['roles'][0]['id']
         admin.put(keystone + '/projects/%s/users/%s/roles/%s'
                   % (project_id, user, role_id))
-        return ks_session.Session(auth=home.password_auth(
+        return name, ks_session.Session(auth=home.password_auth(
             self.sb, name, password, project))
 
     def host(self, server):
