@@ -55,6 +55,11 @@ class Sandbox:
         'cinder-foreign': 102,
     }
     DEFAULT_PORT_BASE = 25000
+    # Some forty services each keep a pool of connections: Debian's limit
+    # of 151 is hit under load. Raised (never lowered) until MariaDB
+    # restarts.
+    MARIADB_CONNECTIONS_SQL = ('SET GLOBAL max_connections = '
+                               'GREATEST(@@GLOBAL.max_connections, 1000);')
     # ports that speak the uwsgi protocol, not HTTP
     UWSGI = {'keystone-foreign-uwsgi'}
 
@@ -149,6 +154,7 @@ class Sandbox:
                 "GRANT ALL ON `{db}`.* TO '{u}'@'{h}';".format(
                     u=self.namespace, h=h, p=password, db=db)
                 for h in ('localhost', HOST))
+            sql += self.MARIADB_CONNECTIONS_SQL
             self.run(['mariadb', '-u', 'root', '-e',
                       'CREATE DATABASE IF NOT EXISTS `%s`;' % db + sql],
                      log=self.log('mariadb'))
@@ -406,6 +412,9 @@ class Sandbox:
         bind = '%s:%d' % (HOST, self.ports[name])
         return self.start(name, [
             self.bin('gunicorn'), '--workers', '1', '--threads', '4',
+            # longer than a client keeps an idle connection: otherwise a
+            # request may meet the server closing it (connection reset)
+            '--keep-alive', '75',
             '--no-control-socket', '--bind', bind,
             '--chdir', self.path('wsgi', 'x').parent,
             '--timeout', '120', 'sandbox_' + wsgi_name + ':application'])

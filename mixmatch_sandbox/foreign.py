@@ -240,6 +240,7 @@ def cinder(sb):
     with sb.step('foreign cinder: api, scheduler, volume'):
         sb.start('cinder-foreign-api', [
             sb.bin('gunicorn'), '--workers', '1', '--threads', '4',
+            '--keep-alive', '75',   # as sb.gunicorn's
             '--no-control-socket', '--timeout', '120',
             '--bind', '%s:%d' % (base.HOST, sb.ports['cinder-foreign']),
             '--chdir', _cinder_wsgi(sb, conf).parent,

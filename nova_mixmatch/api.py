@@ -30,6 +30,7 @@ from webob import exc
 
 from nova_mixmatch import clients
 from nova_mixmatch import conf
+from nova_mixmatch import db
 from nova_mixmatch import exception
 from nova_mixmatch import policies
 from nova_mixmatch import route as route_mod
@@ -70,10 +71,8 @@ def attach_volume(proceed, context, instance, body):
         raise exc.HTTPBadRequest(explanation=str(e))
 
     routes.hint(context, volume_id, route)
-    key = route_mod.sysmeta_key(volume_id)
-    previous = instance.system_metadata.get(key)
-    instance.system_metadata[key] = route.to_sysmeta()
-    instance.save()
+    previous = instance.system_metadata.get(route_mod.sysmeta_key(volume_id))
+    _record_route(context, instance, volume_id, route.to_sysmeta())
     LOG.info('Attaching volume %(volume)s of service provider %(sp)s, '
              'project %(project)s', {'volume': volume_id,
                                      'sp': route.service_provider,
@@ -84,12 +83,24 @@ def attach_volume(proceed, context, instance, body):
     except Exception:
         # Nothing was attached: leave the route as it was, which keeps it
         # for a volume this server already had attached.
-        if previous is None:
-            instance.system_metadata.pop(key, None)
-        else:
-            instance.system_metadata[key] = previous
-        instance.save()
+        _record_route(context, instance, volume_id, previous)
         raise
+
+
+def _record_route(context, instance, volume_id, value):
+    """Save (or, with None, delete) one route, in the database first.
+
+    The instance shows it too, as saved: Nova's next ``instance.save()``
+    must not write system_metadata as a whole (see ``db.save_route``).
+    """
+    key = route_mod.sysmeta_key(volume_id)
+    if value is None:
+        db.delete_route(context, instance.uuid, volume_id)
+        instance.system_metadata.pop(key, None)
+    else:
+        db.save_route(context, instance.uuid, volume_id, value)
+        instance.system_metadata[key] = value
+    instance.obj_reset_changes(['system_metadata'])
 
 
 def detach_volume(proceed):

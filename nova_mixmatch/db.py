@@ -59,3 +59,23 @@ def lookup_route(context, volume_id=None, attachment_id=None):
         sa.or_(sysmeta.deleted == 0, instance.deleted != 0),
     ).limit(1).scalar()
     return True, value and route_mod.Route.from_sysmeta(value)
+
+
+def save_route(context, instance_uuid, volume_id, value):
+    """Record the route of one volume (its sysmeta value) for an instance.
+
+    Only this key is written. ``Instance.save()`` writes the whole
+    system_metadata and deletes the keys it does not know: two attaches to
+    one server at once would each drop the other's route.
+    """
+    main_db.instance_system_metadata_update(
+        context, instance_uuid, {route_mod.sysmeta_key(volume_id): value},
+        delete=False)
+
+
+@main_db.pick_context_manager_writer
+def delete_route(context, instance_uuid, volume_id):
+    """Forget the route of one volume of an instance (a failed attach)."""
+    main_db.model_query(context, models.InstanceSystemMetadata).filter_by(
+        instance_uuid=instance_uuid, key=route_mod.sysmeta_key(volume_id),
+    ).soft_delete(synchronize_session=False)

@@ -81,8 +81,10 @@ class FakeInstance:
         self.system_metadata = dict(system_metadata or {})
         self.saved = []
 
-    def save(self):
-        self.saved.append(dict(self.system_metadata))
+    def obj_reset_changes(self, fields):
+        """As Nova's Instance: the fields now count as saved."""
+        if 'system_metadata' in fields:
+            self.saved.append(dict(self.system_metadata))
 
 
 class AttachVolumeTest(base.TestCase):
@@ -101,6 +103,10 @@ class AttachVolumeTest(base.TestCase):
             'nova_mixmatch.volume.foreign_clients',
             return_value=self.clients))
         self.key = route_mod.sysmeta_key('v1')
+        self.save_route = self.useFixture(fixtures.MockPatch(
+            'nova_mixmatch.db.save_route')).mock
+        self.delete_route = self.useFixture(fixtures.MockPatch(
+            'nova_mixmatch.db.delete_route')).mock
 
     def _attach(self, **fields):
         return api.attach_volume(self.proceed, self.context, self.instance,
@@ -121,7 +127,10 @@ class AttachVolumeTest(base.TestCase):
             self.context, api.policies.ATTACH_FOREIGN, {'project_id': 'p'})
         self.assertEqual(FOREIGN, route_mod.Route.from_sysmeta(
             self.instance.system_metadata[self.key]))
-        # Saved before Nova's attach started, so every service sees it.
+        # Saved, that key alone, before Nova's attach started, so that
+        # every service sees it.
+        self.save_route.assert_called_once_with(
+            self.context, 'instance-uuid', 'v1', FOREIGN.to_sysmeta())
         self.assertEqual([{self.key: FOREIGN.to_sysmeta()}],
                          self.instance.saved)
         self.assertEqual(FOREIGN, routes.router().for_volume(self.context,
@@ -161,12 +170,17 @@ class AttachVolumeTest(base.TestCase):
         self.assertRaises(ValueError, self._attach, service_provider='sp1')
         self.assertNotIn(self.key, self.instance.system_metadata)
         self.assertEqual({}, self.instance.saved[-1])
+        self.delete_route.assert_called_once_with(
+            self.context, 'instance-uuid', 'v1')
 
     def test_failed_attach_keeps_an_existing_route(self):
         self.instance = FakeInstance({self.key: 'previous'})
         self.proceed.side_effect = ValueError('already attached')
         self.assertRaises(ValueError, self._attach, service_provider='sp1')
         self.assertEqual({self.key: 'previous'}, self.instance.saved[-1])
+        self.save_route.assert_called_with(
+            self.context, 'instance-uuid', 'v1', 'previous')
+        self.delete_route.assert_not_called()
 
     def test_foreign_cloud_down_during_attach(self):
         self.proceed.side_effect = clients.ForeignCallFailed(

@@ -74,11 +74,27 @@ class LookupRouteTest(test.TestCase):
     def test_removed_route_is_gone(self):
         # A failed cross-cloud attach takes its route back; the volume may
         # be attached from home later.
-        del self.instance.system_metadata[
-            route_mod.sysmeta_key(uuids.foreign)]
-        self.instance.save()
+        db.delete_route(self.context, self.instance.uuid, uuids.foreign)
         self.assertEqual((True, None), db.lookup_route(
             self.context, volume_id=uuids.foreign))
+
+    def test_routes_saved_at_once_all_stay(self):
+        """Two attaches to one server, each with its stale instance."""
+        self._bdm(uuids.second, uuids.second_attachment)
+        second = route_mod.Route('sp2', 'p2')
+        stale = objects.Instance.get_by_uuid(
+            self.context, self.instance.uuid, expected_attrs=[
+                'system_metadata'])
+        db.save_route(self.context, self.instance.uuid, uuids.second,
+                      second.to_sysmeta())
+        db.delete_route(self.context, self.instance.uuid, uuids.home)
+        # the first attach's instance, loaded before, saves other fields
+        stale.display_name = 'renamed'
+        stale.save()
+        self.assertEqual((True, FOREIGN), db.lookup_route(
+            self.context, volume_id=uuids.foreign))
+        self.assertEqual((True, second), db.lookup_route(
+            self.context, volume_id=uuids.second))
 
     def test_route_of_another_instance_does_not_apply(self):
         other = objects.Instance(
