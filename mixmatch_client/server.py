@@ -39,6 +39,7 @@ from osc_lib import utils
 
 from mixmatch_client import clouds
 from mixmatch_client import volume as volume_cmd
+from nova_mixmatch import exception
 
 UNKNOWN = 'unknown'
 
@@ -75,7 +76,9 @@ def federate(app, parsed_args):
     try:
         return app.client_manager.mixmatch.federate(
             parsed_args.service_provider, parsed_args.remote_project)
-    except clouds.FAILURES as exc:
+    except exception.MixmatchError as exc:
+        raise exceptions.CommandError(str(exc))
+    except ksa_exceptions.ClientException as exc:
         raise exceptions.CommandError(
             'Service provider %s: %s' % (parsed_args.service_provider,
                                          clouds.reason(exc)))
