@@ -85,10 +85,13 @@ class Clouds:
     :param session: a keystoneauth session of the home cloud, its auth
         scoped to a project (the identity provider signs assertions only
         for project-scoped tokens).
+    :param cache: a :class:`~mixmatch_client.cache.K2KCache`, or None.
     """
 
-    def __init__(self, session, interface='public', region_name=None):
+    def __init__(self, session, interface='public', region_name=None,
+                 cache=None):
         self._home = session
+        self._cache = cache
         self._interface = interface
         self._region_name = region_name
         self._token = None
@@ -141,19 +144,45 @@ class Clouds:
     def projects(self, service_provider):
         """A scope per project of the user at ``service_provider``.
 
-        One K2K exchange gives an unscoped token there; it is rescoped to
-        each project when first used.
+        One K2K exchange (or its unscoped token from the cache) gives an
+        unscoped token there; it is rescoped to each project when first
+        used.
         """
+        home = self._home_token()
+        key = (home.auth_url, home.auth_ref.user_id,
+               home.auth_ref.project_id, service_provider)
+        cached = self._cache.load(key) if self._cache else None
+        try:
+            return self._projects(service_provider, key, cached)
+        except ksa_exceptions.Unauthorized:
+            if not cached:
+                raise
+            # Refused since it was cached (revoked): exchange again.
+            self._cache.forget(key)
+            return self._projects(service_provider, key, None)
+
+    def _projects(self, service_provider, key, cached):
         unscoped = identity.v3.Keystone2Keystone(self._home_token(),
                                                  service_provider)
+        try:
+            if cached:
+                unscoped.set_unscoped_auth_state(cached['state'])
+                # Only the exchange sets it, and the cache skips that.
+                unscoped.auth_url = cached['auth_url']
+        except (KeyError, TypeError, ValueError):
+            unscoped.set_unscoped_auth_state(None)   # not ours: exchange
         session = self._session(unscoped)
         token = session.get_token()
+        projects = k2k.remote_projects(session, unscoped.auth_url, token)
+        if self._cache:
+            self._cache.save(key, {
+                'auth_url': unscoped.auth_url,
+                'state': unscoped.get_unscoped_auth_state()})
         return [Scope(service_provider, project['id'], project['name'],
                       self._session(identity.v3.Token(
                           unscoped.auth_url, token,
                           project_id=project['id'])))
-                for project in k2k.remote_projects(
-                    session, unscoped.auth_url, token)]
+                for project in projects]
 
     def federate(self, service_provider, project_id=None):
         """The scope a cross-cloud attach would use at ``service_provider``.

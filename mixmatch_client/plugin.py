@@ -18,6 +18,7 @@ Clouds`; the commands are in the ``openstack.mixmatch.v1`` group.
 
 from osc_lib import utils
 
+from mixmatch_client import cache
 from mixmatch_client import clouds
 
 API_NAME = 'mixmatch'
@@ -28,8 +29,11 @@ API_VERSIONS = ('1',)
 
 def make_client(instance):
     """The home cloud and its service providers, as the user sees them."""
+    directory = instance.get_configuration().get('mixmatch_k2k_cache')
     return clouds.Clouds(instance.session, interface=instance.interface,
-                         region_name=instance.region_name)
+                         region_name=instance.region_name,
+                         cache=cache.K2KCache(directory) if directory
+                         else None)
 
 
 def build_option_parser(parser):
@@ -39,4 +43,13 @@ def build_option_parser(parser):
         default=utils.env('OS_MIXMATCH_API_VERSION'),
         help='Mixmatch command set version, default=%s '
              '(Env: OS_MIXMATCH_API_VERSION)' % DEFAULT_API_VERSION)
+    parser.add_argument(
+        '--os-mixmatch-k2k-cache',
+        metavar='<directory>',
+        default=utils.env('OS_MIXMATCH_K2K_CACHE'),
+        help='Keep the unscoped K2K token of each service provider in '
+             'this directory (files readable by you only) until it '
+             'expires, for the next commands: they skip the exchange. '
+             'Off by default (Env: OS_MIXMATCH_K2K_CACHE; clouds.yaml: '
+             'mixmatch_k2k_cache)')
     return parser

@@ -27,17 +27,22 @@ It prints, per provider count, the median of N runs of:
   already there), providers in parallel as the command does;
 * serial: the same providers queried one after the other, for comparison;
 * command: the whole ``openstack mixmatch volume list`` command line
-  (Python start, home password login, fan-out, output).
+  (Python start, home password login, fan-out, output);
+* "warm": the same with the K2K cache (``--os-mixmatch-k2k-cache``) filled
+  by an earlier run: no K2K exchange, only the rescope and the list.
 """
 
 import argparse
+import functools
 import os
 import statistics
 import subprocess
+import tempfile
 import time
 
 from keystoneauth1 import session as ks_session
 
+from mixmatch_client import cache
 from mixmatch_client import clouds
 from mixmatch_client import volume
 from mixmatch_sandbox import base
@@ -73,11 +78,12 @@ def main():
     command = [sb.bin('openstack'), '--os-cloud', 'home-demo', 'mixmatch',
                'volume', 'list', '-f', 'value']
     env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(sb.path('clouds.yaml')))
-    print('%-9s %12s %12s %12s' % ('providers', 'fan-out (s)', 'serial (s)',
-                                   'command (s)'))
+    labels = ('fan-out', 'serial', 'command', 'warm fan-out', 'warm command')
+    print('providers ' + ' '.join('%13s' % label for label in labels))
     results = {}
     ids = ['bench-%d' % n for n in range(1, max(COUNTS) + 1)]
-    with providers.registered(sb, ids):
+    with tempfile.TemporaryDirectory(prefix='mixmatch-k2k-') as warm_cache, \
+            providers.registered(sb, ids):
         for count in COUNTS:
             sp_ids = ids[:count]
 
@@ -90,18 +96,27 @@ def main():
                     _check(clouds.Clouds(home).query(volume.list_volumes,
                                                      [sp_id]), [sp_id])
 
-            def cli():
+            def warm_fan_out():
+                _check(clouds.Clouds(home, cache=cache.K2KCache(
+                    warm_cache)).query(volume.list_volumes, sp_ids), sp_ids)
+
+            def cli(*options):
                 subprocess.run(
-                    command + ['--service-provider=' + s for s in sp_ids],
+                    command + list(options) +
+                    ['--service-provider=' + s for s in sp_ids],
                     env=env, check=True, stdout=subprocess.DEVNULL)
 
-            results[count] = [_median(f, args.runs)
-                              for f in (fan_out, serial, cli)]
-            print('%-9d %12.3f %12.3f %12.3f' % ((count,) + tuple(
-                results[count])))
+            warm_fan_out()   # fills the cache
+            results[count] = [_median(f, args.runs) for f in (
+                fan_out, serial, cli, warm_fan_out,
+                functools.partial(cli, '--os-mixmatch-k2k-cache',
+                                  warm_cache))]
+            print('%-9d ' % count + ' '.join(
+                '%13.3f' % t for t in results[count]))
     one, eight = results[min(COUNTS)], results[max(COUNTS)]
-    print('%d providers / 1: fan-out %.2f x, command %.2f x (goal: 1.5 x)'
-          % (max(COUNTS), eight[0] / one[0], eight[2] / one[2]))
+    print('%d providers / 1: ' % max(COUNTS) + ', '.join(
+        '%s %.2f x' % (label, e / o)
+        for label, e, o in zip(labels, eight, one)) + ' (goal: 1.5 x)')
 
 
 if __name__ == '__main__':

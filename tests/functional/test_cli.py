@@ -23,6 +23,7 @@ import os
 import subprocess
 import sys
 
+import fixtures
 from oslotest import base
 
 from tests.doubles import cloud
@@ -79,6 +80,15 @@ class CommandLineTest(base.BaseTestCase):
             [(r['ID'], r['Name'], r['Status'], r['Size'], r['Provider'],
               r['Project']) for r in rows])
         # one K2K exchange per provider
+        self.assertEqual({'sp1': 1, 'sp2': 1}, self.cloud.ecp_exchanges)
+
+    def test_volume_list_k2k_cache(self):
+        directory = self.useFixture(fixtures.TempDir()).path
+        for _ in range(2):
+            self.assertEqual(3, len(self.openstack(
+                'mixmatch', 'volume', 'list',
+                '--os-mixmatch-k2k-cache', directory)))
+        # the second command reused the tokens of the first
         self.assertEqual({'sp1': 1, 'sp2': 1}, self.cloud.ecp_exchanges)
 
     def test_volume_list_filters(self):

@@ -12,6 +12,8 @@
 
 """The fan-out of mixmatch_client over the user's clouds."""
 
+import os
+import stat
 import threading
 from unittest import mock
 
@@ -21,6 +23,7 @@ from keystoneauth1.identity import v3
 from keystoneauth1 import session as ks_session
 from oslotest import base
 
+from mixmatch_client import cache
 from mixmatch_client import clouds
 from nova_mixmatch import exception
 from tests.doubles import cloud
@@ -83,15 +86,23 @@ class QueryTest(base.BaseTestCase):
                           lambda scope: 1 / 0, ['sp1'])
 
 
-class FederateTest(base.BaseTestCase):
+class CloudDoubleTestCase(base.BaseTestCase):
     """Against the HTTP double of a home Keystone and two providers."""
 
     def setUp(self):
         super().setUp()
         self.cloud = self.useFixture(cloud.CloudDouble(('sp1', 'sp2')))
-        token = self.cloud.add_user('alice', 'proj-a')
-        self.clouds = clouds.Clouds(ks_session.Session(auth=v3.Token(
-            self.cloud.home_auth_url, token, project_id='proj-a')))
+        self.token = self.cloud.add_user('alice', 'proj-a')
+        self.clouds = self.new_clouds()
+
+    def new_clouds(self, k2k_cache=None):
+        """The clouds of alice, as a new command would see them."""
+        return clouds.Clouds(ks_session.Session(auth=v3.Token(
+            self.cloud.home_auth_url, self.token, project_id='proj-a')),
+            cache=k2k_cache)
+
+
+class FederateTest(CloudDoubleTestCase):
 
     def test_service_providers_of_the_home_token(self):
         self.assertEqual(['sp1', 'sp2'], self.clouds.service_providers())
@@ -113,3 +124,45 @@ class FederateTest(base.BaseTestCase):
     def test_federate_unknown_provider(self):
         self.assertRaises(exception.ServiceProviderNotFound,
                           self.clouds.federate, 'nowhere')
+
+
+class K2KCacheTest(CloudDoubleTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.directory = self.useFixture(fixtures.TempDir()).join('k2k')
+        self.cache = cache.K2KCache(self.directory)
+        self.volume = self.cloud.create_volume('sp1', 'k2k-proj-a')
+
+    def list_volumes(self):
+        [outcome] = self.new_clouds(self.cache).query(
+            lambda scope: [v['id'] for v in scope.block_storage().get(
+                '/volumes').json()['volumes']], ['sp1'])
+        return outcome.value
+
+    def test_next_command_skips_the_exchange(self):
+        self.assertEqual([self.volume], self.list_volumes())
+        self.assertEqual([self.volume], self.list_volumes())
+        self.assertEqual({'sp1': 1}, self.cloud.ecp_exchanges)
+        # bearer tokens: the owner's only
+        [name] = os.listdir(self.directory)
+        self.assertEqual(
+            (0o700, 0o600),
+            (stat.S_IMODE(os.stat(self.directory).st_mode),
+             stat.S_IMODE(os.stat(os.path.join(self.directory,
+                                               name)).st_mode)))
+
+    def test_refused_token_is_exchanged_again(self):
+        self.list_volumes()
+        self.cloud.revoke_sp_tokens('sp1')
+        self.assertEqual([self.volume], self.list_volumes())
+        self.assertEqual({'sp1': 2}, self.cloud.ecp_exchanges)
+
+    def test_entry_not_ours_is_exchanged_again(self):
+        self.list_volumes()
+        [name] = os.listdir(self.directory)
+        for junk in ('not json', '{"state": "{}", "auth_url": 1}', '[]'):
+            with open(os.path.join(self.directory, name), 'w') as f:
+                f.write(junk)
+            self.assertEqual([self.volume], self.list_volumes())
+        self.assertEqual({'sp1': 4}, self.cloud.ecp_exchanges)
