@@ -104,8 +104,8 @@ class Clouds:
             timeout=self._home.timeout, app_name='mixmatch')
 
     def home(self):
-        access = self._home.auth.get_access(self._home)
-        return Scope(HOME, access.project_id, access.project_name,
+        ref = self._home.auth.get_access(self._home)
+        return Scope(HOME, ref.project_id, ref.project_name,
                      self._home, self._interface, self._region_name)
 
     def _home_token(self):
@@ -196,9 +196,9 @@ class Clouds:
         auth = k2k.FederatedAuth(self._home_token(), service_provider,
                                  project_id=project_id)
         session = self._session(auth)
-        access = auth.get_access(session)
-        return Scope(service_provider, access.project_id,
-                     access.project_name, session)
+        ref = auth.get_access(session)
+        return Scope(service_provider, ref.project_id, ref.project_name,
+                     session)
 
     def query(self, func, service_providers=None, home=None):
         """``func(scope)`` in each project of each cloud, in parallel.
