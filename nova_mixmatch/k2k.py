@@ -72,10 +72,8 @@ class FederatedAuth(identity.v3.Keystone2Keystone):
         return unscoped
 
     def _choose_project(self, session, unscoped):
-        resp = session.get(self.auth_url.rstrip('/') + '/auth/projects',
-                           headers={'X-Auth-Token': unscoped.auth_token},
-                           authenticated=False)
-        choices = sorted(p['id'] for p in resp.json()['projects'])
+        choices = [p['id'] for p in remote_projects(
+            session, self.auth_url, unscoped.auth_token)]
         if self.project_id in choices:
             return self.project_id
         if self.project_id is not None:
@@ -87,3 +85,15 @@ class FederatedAuth(identity.v3.Keystone2Keystone):
                 count=len(choices), service_provider=self._sp_id,
                 choices=', '.join(choices) or 'none')
         return choices[0]
+
+
+def remote_projects(session, auth_url, unscoped_token):
+    """The projects a federated user may scope to, sorted by id.
+
+    :param auth_url: the service provider's Keystone v3 URL.
+    :param unscoped_token: the user's unscoped token there.
+    """
+    resp = session.get(auth_url.rstrip('/') + '/auth/projects',
+                       headers={'X-Auth-Token': unscoped_token},
+                       authenticated=False)
+    return sorted(resp.json()['projects'], key=lambda p: p['id'])

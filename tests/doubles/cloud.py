@@ -12,9 +12,10 @@
 
 """HTTP double of a home Keystone (K2K IdP) and foreign Keystone+Cinder.
 
-One server on 127.0.0.1 serves the home Keystone under ``/home`` and, per
-service provider, its Keystone and Shibboleth ECP endpoint under ``/<sp>`` and
-its Cinder under ``/<sp>/volume``, speaking the wire protocol of keystoneauth1
+One server on 127.0.0.1 serves the home Keystone under ``/home`` and its
+Cinder under ``/home/volume`` and, per service provider, its Keystone and
+Shibboleth ECP endpoint under ``/<sp>`` and its Cinder under ``/<sp>/volume``,
+speaking the wire protocol of keystoneauth1
 and python-cinderclient with real state and token checks. SAML assertions are
 opaque unsigned ids and Cinder has no backend: a double, not a cloud.
 """
@@ -44,6 +45,8 @@ FED_AUTH = ('v3', 'OS-FEDERATION', 'identity_providers', IDP_ID, 'protocols',
 ECP_PATH = ('Shibboleth.sso', 'SAML2', 'ECP')
 CINDER_MAX = (3, 71)
 CINDER_ERRORS = {400: 'badRequest', 404: 'itemNotFound', 406: 'notAcceptable'}
+#: Cinder's default volume quota limits
+QUOTA_LIMITS = {'volumes': 10, 'gigabytes': 1000, 'snapshots': 10}
 DOMAIN = {'id': 'default', 'name': 'Default'}
 UNAUTHORIZED = 'The request you have made requires authentication.'
 ECP_ENVELOPE = (
@@ -126,8 +129,9 @@ class CloudDouble(fixtures.Fixture):
                         for sp in self._sp_ids}
         self._enabled = set(self._sp_ids)
         self._down = set()     # (sp or 'home', 'keystone' or 'cinder')
-        self._volumes = {sp: {} for sp in self._sp_ids}
-        self._attachments = {sp: {} for sp in self._sp_ids}
+        clouds = ('home',) + self._sp_ids
+        self._volumes = {cloud: {} for cloud in clouds}
+        self._attachments = {cloud: {} for cloud in clouds}
         server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), _Handler)
         server.block_on_close = False
         server.cloud = self
@@ -247,10 +251,9 @@ class CloudDouble(fixtures.Fixture):
             body['project'] = {'id': tok['project_id'], 'domain': DOMAIN,
                                'name': tok['project_id']}
             body['roles'] = [{'id': r, 'name': r} for r in tok['roles']]
-            services = {'identity': self._base(realm)}
-            if realm != 'home':
-                url = '%sv3/%s' % (self.cinder_url(realm), tok['project_id'])
-                services.update({'block-storage': url, 'volumev3': url})
+            url = '%sv3/%s' % (self.cinder_url(realm), tok['project_id'])
+            services = {'identity': self._base(realm), 'block-storage': url,
+                        'volumev3': url}
             body['catalog'] = [{
                 'type': stype, 'name': stype,
                 'id': uuid.uuid5(uuid.NAMESPACE_URL, stype).hex,
@@ -298,6 +301,11 @@ class CloudDouble(fixtures.Fixture):
                              % (uid, project))
             return self._token_response('home', self._issue(
                 'home', uid, uid, project, tok['roles'], ident['methods']))
+        if req.method == 'GET' and req.rest == ('v3', 'auth', 'tokens'):
+            self._token('home', req.headers.get('X-Auth-Token'))
+            subject = req.headers.get('X-Subject-Token')
+            self._token('home', subject)
+            return (200,) + self._token_response('home', subject)[1:]
         if req.method == 'POST' and req.rest == (
                 'v3', 'auth', 'OS-FEDERATION', 'saml2', 'ecp'):
             tok = self._token('home', ident.get('token', {}).get('id'))
@@ -399,6 +407,17 @@ class CloudDouble(fixtures.Fixture):
             view.update(shared_targets=False, service_uuid=None)
         return view
 
+    def _quota_set(self, sp, project, query):
+        if query.get('usage', '').lower() != 'true':
+            return dict(QUOTA_LIMITS, id=project)
+        vols = [v for v in self._volumes[sp].values()
+                if v['project_id'] == project]
+        in_use = {'volumes': len(vols), 'snapshots': 0,
+                  'gigabytes': sum(v['size'] for v in vols)}
+        return dict({r: {'limit': limit, 'in_use': in_use[r], 'reserved': 0,
+                         'allocated': 0}
+                     for r, limit in QUOTA_LIMITS.items()}, id=project)
+
     @staticmethod
     def _attachment_view(att, detail=True):
         view = dict(id=att['id'], status=att['status'],
@@ -460,6 +479,8 @@ class CloudDouble(fixtures.Fixture):
         if method == 'GET' and res[0] == 'volumes' and len(res) == 2:
             return 200, {'volume': self._volume_view(sp, self._get(
                 sp, 'Volume', res[1], project), mv, 'admin' in tok['roles'])}
+        if method == 'GET' and res == ('os-quota-sets', project):
+            return 200, {'quota_set': self._quota_set(sp, project, req.query)}
         if method == 'POST' and res[0] == 'volumes' and res[2:] == (
                 'action',):
             return self._volume_action(
@@ -572,9 +593,7 @@ class CloudDouble(fixtures.Fixture):
     def _dispatch(self, method, target, headers, raw):
         url = urllib.parse.urlsplit(target)
         realm, *rest = [p for p in url.path.split('/') if p] or ['']
-        part = 'keystone'
-        if realm != 'home' and rest[:1] == ['volume']:
-            part = 'cinder'
+        part = 'cinder' if rest[:1] == ['volume'] else 'keystone'
         with self._lock:
             self.requests.append((realm + ('/volume' if part == 'cinder'
                                            else ''), method, target, headers))
@@ -585,7 +604,8 @@ class CloudDouble(fixtures.Fixture):
                     return 503, 'Service Unavailable', {
                         'Content-Type': 'text/plain'}
                 handler = getattr(self, '_%s_%s' % (
-                    'home' if realm == 'home' else 'sp', part))
+                    'home' if realm == 'home' and part == 'keystone'
+                    else 'sp', part))
                 return handler(realm, _Request(method, tuple(rest), dict(
                     urllib.parse.parse_qsl(url.query)), headers, raw))
             except _Error as e:

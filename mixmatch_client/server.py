@@ -1,0 +1,226 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The server volume commands, for volumes of K2K service providers too.
+
+They replace python-openstackclient's own ``server add volume``,
+``server remove volume`` and ``server volume list`` (same arguments, same
+output) and run them unchanged for home volumes:
+
+* ``server add volume --service-provider <sp> [--remote-project <id>]``
+  finds the volume at the service provider, by K2K, instead of in the home
+  Cinder, and sends the attach request with ``service_provider`` and
+  ``remote_project``;
+* ``server remove volume`` also removes a volume the home Cinder does not
+  know, named by its ID among the server's attachments, or by name or ID
+  with ``--service-provider``;
+* ``server volume list`` adds a Provider column: where each volume was
+  found among the clouds the user can see (Nova keeps the route to itself).
+"""
+
+from keystoneauth1 import exceptions as ksa_exceptions
+from openstack.compute.v2 import volume_attachment
+from openstack import exceptions as sdk_exceptions
+from openstack import resource
+from openstack import utils as sdk_utils
+from openstackclient.compute.v2 import server
+from openstackclient.compute.v2 import server_volume
+from osc_lib import exceptions
+from osc_lib import utils
+
+from mixmatch_client import clouds
+from mixmatch_client import volume as volume_cmd
+from nova_mixmatch import exception
+
+UNKNOWN = 'unknown'
+
+
+class ForeignVolumeAttachment(volume_attachment.VolumeAttachment):
+    """A volume attachment request naming the cloud of the volume."""
+
+    service_provider = resource.Body('service_provider')
+    remote_project = resource.Body('remote_project')
+
+
+def add_provider_arguments(parser, volume_help):
+    parser.add_argument(
+        '--service-provider',
+        metavar='<service-provider>',
+        help=volume_help + (' (the id of a K2K service provider of the '
+                            'home Keystone, as in "openstack service '
+                            'provider list")'))
+    parser.add_argument(
+        '--remote-project',
+        metavar='<project-id>',
+        help='Your project at the service provider that owns the volume '
+             '(default: your only project there; requires '
+             '--service-provider)')
+
+
+def federate(app, parsed_args):
+    """The scope of ``--service-provider`` and ``--remote-project``."""
+    if parsed_args.service_provider is None:
+        if parsed_args.remote_project is not None:
+            raise exceptions.CommandError(
+                '--remote-project requires --service-provider')
+        return None
+    try:
+        return app.client_manager.mixmatch.federate(
+            parsed_args.service_provider, parsed_args.remote_project)
+    except exception.MixmatchError as exc:
+        raise exceptions.CommandError(str(exc))
+    except ksa_exceptions.ClientException as exc:
+        raise exceptions.CommandError(
+            'Service provider %s: %s' % (parsed_args.service_provider,
+                                         clouds.reason(exc)))
+
+
+def find_volume(scope, name_or_id):
+    """A volume of ``scope``'s project, by ID or else by unique name."""
+    cinder = scope.block_storage()
+    try:
+        try:
+            return cinder.get('/volumes/%s' % name_or_id).json()['volume']
+        except ksa_exceptions.NotFound:
+            found = cinder.get('/volumes/detail',
+                               params={'name': name_or_id}).json()['volumes']
+    except clouds.FAILURES as exc:
+        raise exceptions.CommandError(
+            'Service provider %s: %s' % (scope.provider, clouds.reason(exc)))
+    if len(found) == 1:
+        return found[0]
+    raise exceptions.CommandError(
+        '%s volume named or with ID %r in project %s at service provider '
+        '%s' % ('More than one' if found else 'No', name_or_id,
+                scope.project_name, scope.provider))
+
+
+class AddServerVolume(server.AddServerVolume):
+    _description = server.AddServerVolume._description + (
+        '\n\nWith ``--service-provider``, the volume lives in that K2K '
+        'service provider of the home Keystone (mixmatch).')
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        add_provider_arguments(parser, 'Service provider the volume lives in')
+        return parser
+
+    def take_action(self, parsed_args):
+        scope = federate(self.app, parsed_args)
+        if scope is None:
+            return super().take_action(parsed_args)
+        compute = self.app.client_manager.compute
+        instance = compute.find_server(parsed_args.server,
+                                       ignore_missing=False)
+        volume = find_volume(scope, parsed_args.volume)
+        attrs = dict(server_id=instance.id, volume_id=volume['id'],
+                     device=parsed_args.device,
+                     service_provider=scope.provider,
+                     remote_project=scope.project_id)
+        for option, attr, value, version in (
+                ('--tag', 'tag', parsed_args.tag, '2.49'),
+                ('--enable-delete-on-termination', 'delete_on_termination',
+                 True if parsed_args.enable_delete_on_termination else None,
+                 '2.79'),
+                ('--disable-delete-on-termination', 'delete_on_termination',
+                 False if parsed_args.disable_delete_on_termination
+                 else None, '2.79')):
+            if value is None:
+                continue
+            if not sdk_utils.supports_microversion(compute, version):
+                raise exceptions.CommandError(
+                    '--os-compute-api-version %s or greater is required to '
+                    'support the %s option' % (version, option))
+            attrs[attr] = value
+        attachment = ForeignVolumeAttachment.new(**attrs).create(compute)
+        columns = ('id', 'server id', 'volume id', 'device')
+        headers = ('ID', 'Server ID', 'Volume ID', 'Device')
+        for version, column, header in (
+                ('2.49', 'tag', 'Tag'),
+                ('2.79', 'delete_on_termination', 'Delete On Termination')):
+            if sdk_utils.supports_microversion(compute, version):
+                columns += (column,)
+                headers += (header,)
+        return (headers + ('Service Provider', 'Remote Project'),
+                utils.get_item_properties(attachment, columns) +
+                (scope.provider, scope.project_id))
+
+
+class RemoveServerVolume(server.RemoveServerVolume):
+    _description = server.RemoveServerVolume._description + (
+        '\n\nA volume of a K2K service provider (mixmatch) is named by its '
+        'ID, or by name or ID with ``--service-provider``.')
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        add_provider_arguments(
+            parser, 'Service provider the volume lives in, to find it there '
+                    'by name or ID')
+        return parser
+
+    def take_action(self, parsed_args):
+        scope = federate(self.app, parsed_args)
+        compute = self.app.client_manager.compute
+        if scope is not None:
+            instance = compute.find_server(parsed_args.server,
+                                           ignore_missing=False)
+            volume_id = find_volume(scope, parsed_args.volume)['id']
+        else:
+            try:
+                return super().take_action(parsed_args)
+            except sdk_exceptions.NotFoundException as exc:
+                # Not a home volume (or no such server): a foreign volume
+                # is known here only as the ID of an attachment.
+                instance = compute.find_server(parsed_args.server,
+                                               ignore_missing=False)
+                if parsed_args.volume not in {
+                        a.volume_id
+                        for a in compute.volume_attachments(instance)}:
+                    raise exceptions.CommandError(
+                        '%s; the volume of a service provider is named by '
+                        'its ID, or found with --service-provider' % exc)
+                volume_id = parsed_args.volume
+        compute.delete_volume_attachment(instance, volume_id,
+                                         ignore_missing=False)
+
+
+class ListServerVolume(server_volume.ListServerVolume):
+    __doc__ = server_volume.ListServerVolume.__doc__.rstrip() + (
+        '\n\nThe Provider column names the cloud each volume lives in, '
+        '"(home)" or a K2K service provider, as far as you can see it.')
+
+    def take_action(self, parsed_args):
+        headers, rows = super().take_action(parsed_args)
+        rows = list(rows)
+        index = headers.index('Volume ID')
+        where = self.providers({row[index] for row in rows})
+        return (headers + ('Provider',),
+                [row + (where.get(row[index], UNKNOWN),) for row in rows])
+
+    def providers(self, volume_ids):
+        """{volume id: provider} of the volumes found; home first."""
+        where = {}
+        mixmatch = self.app.client_manager.mixmatch
+        for home in (True, False):
+            missing = volume_ids - set(where)
+            if not missing:
+                break
+            for outcome in mixmatch.query(
+                    lambda scope: {v['id'] for v in volume_cmd.list_volumes(
+                        scope)} & missing,
+                    service_providers=[] if home else None, home=home):
+                if outcome.error:
+                    self.log.warning('%s: %s', outcome.provider,
+                                     volume_cmd.unavailable(outcome))
+                    continue
+                where.update(dict.fromkeys(outcome.value, outcome.provider))
+        return where

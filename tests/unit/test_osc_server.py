@@ -1,0 +1,113 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The server volume commands of mixmatch_client."""
+
+from unittest import mock
+
+from keystoneauth1.identity import v3
+from keystoneauth1 import session as ks_session
+from osc_lib import exceptions
+from oslotest import base
+
+from mixmatch_client import clouds
+from mixmatch_client import server
+from tests.doubles import cloud
+
+
+class ForeignVolumeAttachmentTest(base.BaseTestCase):
+
+    def test_request_names_the_cloud(self):
+        request = server.ForeignVolumeAttachment.new(
+            server_id='srv', volume_id='vol', service_provider='sp1',
+            remote_project='proj')._prepare_request(requires_id=False)
+        self.assertEqual(
+            ('/servers/srv/os-volume_attachments',
+             {'volumeAttachment': {'volumeId': 'vol',
+                                   'service_provider': 'sp1',
+                                   'remote_project': 'proj'}}),
+            (request.url, request.body))
+
+
+class FindVolumeTest(base.BaseTestCase):
+    """At a service provider of the HTTP double, by K2K."""
+
+    def setUp(self):
+        super().setUp()
+        self.cloud = self.useFixture(cloud.CloudDouble(('sp1',)))
+        token = self.cloud.add_user('alice', 'proj-a')
+        self.scope = clouds.Clouds(ks_session.Session(auth=v3.Token(
+            self.cloud.home_auth_url, token,
+            project_id='proj-a'))).federate('sp1')
+        self.volume = self.cloud.create_volume('sp1', 'k2k-proj-a',
+                                               name='data')
+
+    def test_by_id_or_name(self):
+        for name_or_id in (self.volume, 'data'):
+            self.assertEqual(self.volume, server.find_volume(
+                self.scope, name_or_id)['id'])
+
+    def test_missing_or_ambiguous(self):
+        self.assertRaisesRegex(
+            exceptions.CommandError, "No volume named or with ID 'nope' in "
+            "project k2k-proj-a at service provider sp1",
+            server.find_volume, self.scope, 'nope')
+        self.cloud.create_volume('sp1', 'k2k-proj-a', name='data')
+        self.assertRaisesRegex(exceptions.CommandError, 'More than one',
+                               server.find_volume, self.scope, 'data')
+
+    def test_provider_down(self):
+        self.cloud.set_down('sp1', cinder=True)
+        self.assertRaisesRegex(
+            exceptions.CommandError,
+            r'Service provider sp1: Service Unavailable \(HTTP 503\)',
+            server.find_volume, self.scope, self.volume)
+
+
+class ProvidersTest(base.BaseTestCase):
+    """Where ``server volume list`` finds each volume."""
+
+    def setUp(self):
+        super().setUp()
+        self.found = {clouds.HOME: {'h1'}, 'sp1': {'f1'}, 'sp2': set()}
+        self.asked = []
+        self.command = server.ListServerVolume(mock.Mock(), None)
+        self.command.app.client_manager.mixmatch.query.side_effect = (
+            self.query)
+
+    def query(self, func, service_providers=None, home=None):
+        providers = ([clouds.HOME] if home else []) + (
+            ['sp1', 'sp2', 'down'] if service_providers is None
+            else service_providers)
+        self.asked.append(providers)
+        return [clouds.Outcome(p, error='refused') if p == 'down' else
+                clouds.Outcome(p, value=func(mock.Mock(provider=p)))
+                for p in providers]
+
+    def providers(self, volume_ids):
+        with mock.patch.object(
+                server.volume_cmd, 'list_volumes',
+                side_effect=lambda scope: [
+                    {'id': v} for v in self.found[scope.provider]]):
+            return self.command.providers(volume_ids)
+
+    def test_home_only_when_home_has_them_all(self):
+        self.assertEqual({'h1': clouds.HOME}, self.providers({'h1'}))
+        self.assertEqual([[clouds.HOME]], self.asked)
+
+    def test_providers_for_the_others(self):
+        with mock.patch.object(self.command.log, 'warning') as warning:
+            self.assertEqual({'h1': clouds.HOME, 'f1': 'sp1'},
+                             self.providers({'h1', 'f1', 'lost'}))
+        self.assertEqual([[clouds.HOME], ['sp1', 'sp2', 'down']], self.asked)
+        warning.assert_called_once_with('%s: %s', 'down',
+                                        'unavailable: refused')
