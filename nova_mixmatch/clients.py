@@ -65,6 +65,11 @@ class FederatedIdentity:
     def keystone_endpoint(self):
         return self.auth.auth_url
 
+    @property
+    def identity_provider(self):
+        """The home cloud's identity provider id at the provider."""
+        return self.auth.identity_provider
+
     def expiring(self):
         refs = (self.auth.auth_ref, self.auth.home.auth_ref)
         return any(ref is None or ref.will_expire_soon(MIN_TOKEN_LIFE)

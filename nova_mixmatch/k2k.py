@@ -12,6 +12,8 @@
 
 """Keystone-to-Keystone auth of a home identity at a service provider."""
 
+import re
+
 from keystoneauth1 import identity
 from keystoneauth1 import loading as ks_loading
 
@@ -19,6 +21,9 @@ from nova_mixmatch import conf
 from nova_mixmatch import exception
 
 CONF = conf.CONF
+#: Keystone's federated auth URL names the identity provider, as the
+#: service provider registered it (OS-FEDERATION API).
+_IDP_IN_AUTH_URL = re.compile(r'/OS-FEDERATION/identity_providers/([^/]+)/')
 
 
 def nova_identity_configured():
@@ -55,6 +60,7 @@ class FederatedAuth(identity.v3.Keystone2Keystone):
 
     def __init__(self, home, service_provider, project_id=None):
         super().__init__(home, service_provider, project_id=project_id)
+        self.identity_provider = None
 
     @property
     def home(self):
@@ -64,7 +70,10 @@ class FederatedAuth(identity.v3.Keystone2Keystone):
         # keystoneauth asserts, rather than raises, when the home token does
         # not list the provider (unknown or disabled): check first.
         home = self.home.get_access(session)
-        home.service_providers.get_auth_url(self._sp_id)
+        match = _IDP_IN_AUTH_URL.search(
+            home.service_providers.get_auth_url(self._sp_id))
+        # The home cloud's id at the provider: what its Cinder knows us by.
+        self.identity_provider = match and match.group(1)
         unscoped = super().get_unscoped_auth_ref(session)
         self.project_id = self._choose_project(session, unscoped)
         return unscoped

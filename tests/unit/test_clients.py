@@ -42,6 +42,11 @@ class ForeignClientsTest(base.CloudTestCase):
                               'k2k-home-project')
         self.assertEqual(2, self.cloud.ecp_exchanges['sp1'])
 
+    def test_identity_provider_is_the_home_id_at_the_provider(self):
+        identity = self.clients.federate(self.context, 'sp1',
+                                         ROUTE.project_id)
+        self.assertEqual('idp', identity.identity_provider)
+
     def test_concurrent_first_use_exchanges_once(self):
         threads = [threading.Thread(
             target=self.clients.federate,
