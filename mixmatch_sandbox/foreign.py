@@ -36,6 +36,12 @@ TEMPLATES = pathlib.Path(__file__).resolve().parent / 'templates'
 # and this service provider's id at the home cloud.
 IDP_ID = 'home'
 SP_ID = 'foreign'
+# The home user and application credential (in the home Keystone) the
+# foreign Cinder calls the home Nova back as (federation.wire makes them).
+HOME_CALLBACK_USER = 'foreign-cinder'
+HOME_CALLBACK_CREDENTIAL = 'foreign-cinder-callbacks'
+# A second backend, so that a volume has somewhere to migrate to.
+SPARE_BACKEND = 'fake2'
 
 
 def up(sb):
@@ -267,9 +273,27 @@ def _cinder_conf(sb, conf, etc):
             'auth_strategy': 'keystone',
             'api_paste_config': etc / 'api-paste.ini',
             'resource_query_filters_file': etc / 'resource_filters.json',
-            'enabled_backends': volumes.VOLUME_TYPE,
+            'enabled_backends': '%s,%s' % (volumes.VOLUME_TYPE,
+                                           SPARE_BACKEND),
             'default_volume_type': volumes.VOLUME_TYPE,
             **volumes.REPORTING,
+            # Callbacks about servers of the home cloud go to its Nova;
+            # this cloud has none of its own.
+            'compute_api_class': 'cinder_mixmatch.compute.API',
+            'osapi_volume_extension': [
+                'cinder.api.contrib.standard_extensions',
+                'cinder_mixmatch.extension.Mixmatch'],
+        },
+        'mixmatch': {'home_clouds': IDP_ID},
+        'mixmatch_home_' + IDP_ID: {
+            'auth_type': 'v3applicationcredential',
+            'auth_url': sb.url('keystone-home', '/v3'),
+            'username': HOME_CALLBACK_USER,
+            'user_domain_name': 'Default',
+            'application_credential_name': HOME_CALLBACK_CREDENTIAL,
+            'application_credential_secret': sb.secret(
+                'home-' + HOME_CALLBACK_CREDENTIAL),
+            'region_name': REGION,
         },
         'database': {'connection': sb.database_url('cinder_foreign')},
         'oslo_concurrency': {'lock_path': state / 'lock'},
@@ -291,6 +315,11 @@ def _cinder_conf(sb, conf, etc):
             'volume_driver':
                 'cinder.tests.fake_driver.FakeLoggingVolumeDriver',
             'volume_backend_name': volumes.VOLUME_TYPE,
+        },
+        SPARE_BACKEND: {
+            'volume_driver':
+                'cinder.tests.fake_driver.FakeLoggingVolumeDriver',
+            'volume_backend_name': SPARE_BACKEND,
         },
     })
 
