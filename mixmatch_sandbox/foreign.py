@@ -277,23 +277,6 @@ def _cinder_conf(sb, conf, etc):
                                            SPARE_BACKEND),
             'default_volume_type': volumes.VOLUME_TYPE,
             **volumes.REPORTING,
-            # Callbacks about servers of the home cloud go to its Nova;
-            # this cloud has none of its own.
-            'compute_api_class': 'cinder_mixmatch.compute.API',
-            'osapi_volume_extension': [
-                'cinder.api.contrib.standard_extensions',
-                'cinder_mixmatch.extension.Mixmatch'],
-        },
-        'mixmatch': {'home_clouds': IDP_ID},
-        'mixmatch_home_' + IDP_ID: {
-            'auth_type': 'v3applicationcredential',
-            'auth_url': sb.url('keystone-home', '/v3'),
-            'username': HOME_CALLBACK_USER,
-            'user_domain_name': 'Default',
-            'application_credential_name': HOME_CALLBACK_CREDENTIAL,
-            'application_credential_secret': sb.secret(
-                'home-' + HOME_CALLBACK_CREDENTIAL),
-            'region_name': REGION,
         },
         'database': {'connection': sb.database_url('cinder_foreign')},
         'oslo_concurrency': {'lock_path': state / 'lock'},
@@ -322,6 +305,17 @@ def _cinder_conf(sb, conf, etc):
             'volume_backend_name': SPARE_BACKEND,
         },
     })
+    # Callbacks about servers of the home cloud go to its Nova (this cloud
+    # has none), as the home user's application credential: the command
+    # the devstack plugin runs. federation.wire makes the credential.
+    sb.run([sb.bin('mixmatch-configure'), 'cinder', '--config-file', conf,
+            '--home-cloud', IDP_ID,
+            '--home-auth-url', sb.url('keystone-home', '/v3'),
+            '--application-credential-name', HOME_CALLBACK_CREDENTIAL,
+            '--username', HOME_CALLBACK_USER, '--region-name', REGION],
+           log=sb.log('cinder-foreign-setup'),
+           env={'MIXMATCH_APPLICATION_CREDENTIAL_SECRET': sb.secret(
+               'home-' + HOME_CALLBACK_CREDENTIAL)})
 
 
 def _cinder_wsgi(sb, conf):
