@@ -16,6 +16,12 @@
   by servers of other clouds, with the cloud and the server (policy
   ``mixmatch:foreign_attachments:get_all``, admin by default);
   ``?home=<id>`` keeps one cloud's.
+* The home cloud a connector names (``mixmatch_home``, which
+  ``cinder_mixmatch.compute.API`` trusts) is the one the caller
+  authenticated from: on attachment create and update it is set to the
+  identity provider of the caller's federated token when that is a
+  configured home cloud, and removed otherwise. Nobody can hand an
+  attachment to another cloud's Nova, or take it from this one's.
 * Migrating an in-use volume, or retyping it with
   ``migration_policy=on-demand``, ends with Nova swapping the volume under
   the server. A server of another cloud would need its Nova to attach the
@@ -27,8 +33,10 @@ from cinder.api.openstack import wsgi
 from cinder import exception
 from webob import exc
 
+from cinder_mixmatch import conf
 from cinder_mixmatch import host
 from cinder_mixmatch import policies
+from nova_mixmatch import route
 
 ALIAS = 'os-mixmatch-attachments'
 
@@ -52,6 +60,42 @@ class ForeignAttachmentsController(wsgi.Controller):
             for attachment, home in host.foreign_attachments(
                 context.elevated())
             if wanted in (None, home)]}
+
+
+class ConnectorOwner(wsgi.Controller):
+    """Connectors name the home cloud their caller authenticated from."""
+
+    @wsgi.extends
+    def create(self, req, body):
+        self._own(req, body)
+        yield
+
+    @wsgi.extends
+    def update(self, req, id, body):
+        self._own(req, body)
+        yield
+
+    @staticmethod
+    def _own(req, body):
+        attachment = body.get('attachment') if isinstance(body, dict) \
+            else None
+        connector = attachment.get('connector') \
+            if isinstance(attachment, dict) else None
+        if not isinstance(connector, dict):
+            return  # a reservation, or Cinder's validation refuses it
+        home = caller_home(req)
+        if home is None:
+            connector.pop(route.CONNECTOR_HOME_KEY, None)
+        else:
+            connector[route.CONNECTOR_HOME_KEY] = home
+
+
+def caller_home(req):
+    """The configured home cloud the caller's token was federated from."""
+    token = req.environ.get('keystone.token_info', {}).get('token', {})
+    idp = token.get('user', {}).get('OS-FEDERATION', {}).get(
+        'identity_provider', {}).get('id')
+    return idp if idp in conf.CONF.mixmatch.home_clouds else None
 
 
 class MigrationGuard(wsgi.Controller):
@@ -88,10 +132,16 @@ class Mixmatch(extensions.ExtensionDescriptor):
     alias = ALIAS
     updated = '2026-11-30T00:00:00+00:00'
 
+    def __init__(self, ext_mgr):
+        conf.register_opts(conf.CONF)
+        super().__init__(ext_mgr)
+
     def get_resources(self):
         return [extensions.ResourceExtension(
             ALIAS, ForeignAttachmentsController())]
 
     def get_controller_extensions(self):
         return [extensions.ControllerExtension(self, 'volumes',
-                                               MigrationGuard())]
+                                               MigrationGuard()),
+                extensions.ControllerExtension(self, 'attachments',
+                                               ConnectorOwner())]

@@ -152,43 +152,68 @@ class TestCinderCallbacks(base.TestCase):
             foreign.ADMIN, 'foreign-admin', foreign.ADMIN)), {
                 'X-Service-Token': service.get_token()}
 
-    def test_storage_only_cloud_never_answers_500(self):
-        """A server this cloud knows nothing of, and no Nova here.
-
-        An attachment made directly through the attachments API, naming
-        no home cloud: the extend is still done (Cinder leaves the user a
-        message that no compute service heard of it) and the delete is
-        refused with 409, not 500.
-        """
-        volume = self.volume('foreign')
-        resp = self._demo('POST', '/attachments', json={'attachment': {
-            'volume_uuid': volume, 'instance_uuid': str(uuid.uuid4()),
-            'connector': {'host': 'elsewhere', 'initiator': 'fake',
-                          'ip': '127.0.0.1'}}})
-        self.assertEqual(200, resp.status_code, resp.text)
-        attachment = resp.json()['attachment']['id']
-        self.addCleanup(self._delete_as_service, attachment)
-        self._demo('POST', '/attachments/%s/action' % attachment,
-                   'volume 3.44', json={'os-complete': None})
-        self.clients.wait_volume('foreign', volume, 'in-use')
-
-        self._extend(volume, 2)
-        self.clients.wait(lambda: [
-            m['user_message'] for m in self._demo(
-                'GET', '/messages', 'volume 3.3').json()['messages']
-            if m['resource_uuid'] == volume],
-            ['extend volume:Compute service failed to extend volume.'],
-            'the extend message of volume %s' % volume)
-
-        resp = self._demo('DELETE', '/attachments/' + attachment)
-        self.assertEqual(409, resp.status_code,
-                         NOT_500 % (resp.status_code, resp.text))
-        self.assertEqual('in-use',
-                         self.clients.volume('foreign', volume)['status'])
-
     def _delete_as_service(self, attachment):
         session, headers = self._service_session()
         url = session.get_endpoint(service_type='block-storage',
                                    interface='public')
         session.delete(url + '/attachments/' + attachment, headers=dict(
             headers, **{'OpenStack-API-Version': ATTACHMENTS}))
+
+    def _attach_directly(self, call, volume, home_claimed):
+        """An attachment made through the attachments API, not by Nova."""
+        resp = call('POST', '/attachments', json={'attachment': {
+            'volume_uuid': volume, 'instance_uuid': str(uuid.uuid4()),
+            'connector': {'host': 'elsewhere', 'initiator': 'fake',
+                          'ip': '127.0.0.1', 'mixmatch_home': home_claimed}}})
+        self.assertEqual(200, resp.status_code, resp.text)
+        attachment = resp.json()['attachment']['id']
+        self.addCleanup(self._delete_as_service, attachment)
+        call('POST', '/attachments/%s/action' % attachment, 'volume 3.44',
+             json={'os-complete': None})
+        return attachment
+
+    def _homes_listed(self):
+        return {a['id']: a['home'] for a in self._admin(
+            'GET', '/os-mixmatch-attachments').json()['attachments']}
+
+    def test_a_connector_names_the_cloud_its_caller_comes_from(self):
+        # A home user (federated from home) claiming another cloud gets
+        # home; a user of this cloud claiming home gets this cloud.
+        from_home = self._attach_directly(self._demo, self.volume('foreign'),
+                                          'elsewhere')
+        local = self._attach_directly(self._admin,
+                                      self.volume('foreign-admin'), 'home')
+        homes = self._homes_listed()
+        self.assertEqual(foreign.IDP_ID, homes.get(from_home))
+        self.assertNotIn(local, homes)
+
+    def test_storage_only_cloud_never_answers_500(self):
+        """A server of this cloud, which has no Nova.
+
+        An attachment a user of this cloud made directly: the extend is
+        still done (Cinder leaves the user a message that no compute
+        service heard of it) and the delete is refused with 409, not 500.
+        """
+        volume = self.volume('foreign-admin')
+        attachment = self._attach_directly(self._admin, volume, None)
+        self.clients.wait_volume('foreign-admin', volume, 'in-use')
+
+        resp = self._admin('POST', '/volumes/%s/action' % volume,
+                           EXTEND_IN_USE,
+                           json={'os-extend': {'new_size': 2}})
+        self.assertEqual(202, resp.status_code, resp.text)
+        self.clients.wait(lambda: [
+            m['user_message'] for m in self._admin(
+                'GET', '/messages', 'volume 3.3').json()['messages']
+            if m['resource_uuid'] == volume],
+            ['extend volume:Compute service failed to extend volume.'],
+            'the extend message of volume %s' % volume)
+        self.assertEqual(
+            2, self.clients.volume('foreign-admin', volume)['size'])
+
+        resp = self._admin('DELETE', '/attachments/' + attachment)
+        self.assertEqual(409, resp.status_code,
+                         NOT_500 % (resp.status_code, resp.text))
+        self.assertEqual('in-use',
+                         self.clients.volume('foreign-admin', volume)[
+                             'status'])
