@@ -17,7 +17,9 @@ home server are made as the identity of ``[mixmatch_home_<id>]``, in the
 home Keystone. What it needs there (see README): Nova's
 ``os_compute_api:os-server-external-events:create`` (the ``service``
 role by default) and, for the attachment delete protection,
-``os_compute_api:os-volumes-attachments:show`` on any server.
+``os_compute_api:os-volumes-attachments:show`` on any server, which
+takes an admin; :func:`access_rules` narrows the credential to these
+calls.
 """
 
 import threading
@@ -33,6 +35,20 @@ EXTENDED_EVENT_VERSION = '2.51'
 REIMAGED_EVENT_VERSION = '2.93'
 #: The first that shows the attachment id of a server volume.
 SERVER_VOLUME_VERSION = '2.89'
+
+
+def access_rules(prefix='/v2.1'):
+    """Keystone application credential access rules for these calls.
+
+    prefix: the path of the home Nova's endpoint. Nova enforces them with
+    ``[keystone_authtoken] service_type = compute``.
+    """
+    return [{'service': 'compute', 'method': method, 'path': prefix + path}
+            for method, path in (
+                ('POST', '/os-server-external-events'),
+                ('GET', '/servers/*/os-volume_attachments/*'),
+                ('POST', '/os-assisted-volume-snapshots'),
+                ('DELETE', '/os-assisted-volume-snapshots/*'))]
 
 
 class HomeNotConfigured(Exception):

@@ -23,6 +23,7 @@ credential of a home user made for it.
 from keystoneauth1.identity import v3
 from keystoneauth1 import session as ks_session
 
+from cinder_mixmatch import home_nova
 from mixmatch_sandbox import base
 from mixmatch_sandbox import foreign
 
@@ -69,7 +70,8 @@ def cinder_callbacks(sb):
     """The home identity the foreign Cinder calls the home Nova as.
 
     A home user with CINDER_CALLBACK_ROLES on the service project, and
-    its application credential, which the foreign cinder.conf names
+    its application credential, restricted by access rules to the calls
+    cinder_mixmatch makes, which the foreign cinder.conf names
     ([mixmatch_home_home]).
     """
     ks = sb.keystone('home')
@@ -92,15 +94,23 @@ def cinder_callbacks(sb):
     name = foreign.HOME_CALLBACK_CREDENTIAL
     found = own.get(url, params={'name': name}).json()[
         'application_credentials']
-    # A credential holds the roles the user had when it was made.
-    if found and {r['name'] for r in found[0]['roles']} != set(
-            CINDER_CALLBACK_ROLES):
+    rules = home_nova.access_rules()
+    # A credential keeps the roles and rules it was made with.
+    if found and ({r['name'] for r in found[0]['roles']} != set(
+            CINDER_CALLBACK_ROLES) or _rules(found[0]) != _rules(
+                {'access_rules': rules})):
         own.delete(url + '/' + found[0]['id'])
         found = []
     if not found:
         own.post(url, json={'application_credential': {
             'name': name, 'secret': sb.secret('home-' + name),
+            'access_rules': rules,
             'description': 'the foreign Cinder calls the home Nova back'}})
+
+
+def _rules(credential):
+    return sorted((r['service'], r['method'], r['path'])
+                  for r in credential.get('access_rules') or [])
 
 
 def configure_nova(sb, config_file):

@@ -89,8 +89,10 @@ class TestCinderCallbacks(base.TestCase):
         server, volume = self.attached_server()
         self.assertNotIn('extend_volume', self._server_actions(server))
         self._extend(volume, 2)
-        # Nova records the volume-extended event as an instance action,
-        # which its compute (the fake driver) carries out.
+        # The home Nova takes the volume-extended event and records it as
+        # an instance action. (Its compute then reads the new size as the
+        # event's caller, which cannot act at the provider yet: README,
+        # Limits.)
         self.clients.wait(
             lambda: 'extend_volume' in self._server_actions(server), True,
             'extend_volume action of server %s' % server)
@@ -138,6 +140,27 @@ class TestCinderCallbacks(base.TestCase):
         for key in ('os-vol-host-attr:host', 'migration_status', 'status'):
             self.assertEqual(before[key], after[key], key)
         self.assertForeignAttached(server, volume)
+
+    def test_the_callback_credential_does_the_callbacks_only(self):
+        """The foreign Cinder's home identity: admin, narrowed by rules."""
+        home_nova = ks_session.Session(auth=v3.ApplicationCredential(
+            auth_url=home.auth_url(self.sb),
+            application_credential_name=foreign.HOME_CALLBACK_CREDENTIAL,
+            application_credential_secret=self.sb.secret(
+                'home-' + foreign.HOME_CALLBACK_CREDENTIAL),
+            username=foreign.HOME_CALLBACK_USER, user_domain_id='default'))
+        nova = self.sb.url('nova-api', '/v2.1')
+        self.assertEqual(401, home_nova.get(
+            nova + '/servers', raise_exc=False).status_code)
+        # let through: Nova itself answers that it has no such server
+        resp = home_nova.post(
+            nova + '/os-server-external-events', raise_exc=False,
+            headers={'OpenStack-API-Version': 'compute 2.51'},
+            json={'events': [{'name': 'volume-extended',
+                              'server_uuid': str(uuid.uuid4()),
+                              'tag': str(uuid.uuid4())}]})
+        self.assertEqual(207, resp.status_code, resp.text)
+        self.assertEqual([404], [e['code'] for e in resp.json()['events']])
 
     def _service_session(self):
         """The foreign admin, with the foreign Cinder's service token."""

@@ -10,6 +10,8 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+import re
+import urllib.parse
 import uuid
 
 from keystoneauth1 import exceptions as ksa_exception
@@ -115,6 +117,27 @@ class HomeNovaTest(base.BaseTestCase):
         nova.delete_volume_snapshot('sn', {'type': 'qcow2'})
         self.assertEqual(['{"type": "qcow2"}'],
                          self.requests.request_history[-1].qs['delete_info'])
+
+    def test_access_rules_cover_every_call(self):
+        self._application_credential()
+        anything = re.compile(re.escape(NOVA) + '/.*')
+        for method in ('GET', 'POST', 'DELETE'):
+            self.requests.register_uri(method, anything, json={
+                'events': [], 'volumeAttachment': {}})
+        nova = home_nova.HomeNova(self.conf, 'home')
+        nova.send_events([], '2.51')
+        nova.server_volume('s', 'v')
+        nova.create_volume_snapshot('v', {})
+        nova.delete_volume_snapshot('sn', {})
+        rules = home_nova.access_rules()
+        calls = [(r.method, urllib.parse.urlsplit(r.url).path)
+                 for r in self.requests.request_history if 'nova' in r.url]
+        self.assertEqual(4, len(calls))
+        for method, path in calls:
+            self.assertTrue(
+                [r for r in rules if r['method'] == method and
+                 re.fullmatch(r['path'].replace('*', '[^/]+'), path)],
+                '%s %s has no access rule' % (method, path))
 
     def test_one_client_per_home(self):
         self._application_credential()
