@@ -61,6 +61,10 @@ function configure_mixmatch_nova {
                 --config-file "$conf" "${args[@]}"
         fi
     done
+    if [[ -n "$MIXMATCH_CINDER_CALLBACK_USER" ]]; then
+        # Nova enforces application credential access rules only then.
+        iniset "$NOVA_CONF" keystone_authtoken service_type compute
+    fi
 }
 
 function configure_mixmatch_cinder {
@@ -95,15 +99,18 @@ function create_mixmatch_cinder_callback_user {
         return
     fi
     mkdir -p "$(dirname "$out")"
-    local secret
+    local secret rules
     secret=$(generate_hex_string 32)
+    # only the calls cinder_mixmatch makes (Nova enforces them with
+    # [keystone_authtoken] service_type, set in configure_mixmatch_nova)
+    rules=$("$PYTHON" -c 'import json; from cinder_mixmatch import home_nova; print(json.dumps(home_nova.access_rules()))')
     local id
     id=$(env -u OS_CLOUD openstack --os-auth-url "$KEYSTONE_SERVICE_URI/v3" \
         --os-username "$user" --os-password "$SERVICE_PASSWORD" \
         --os-user-domain-id default --os-project-domain-id default \
         --os-project-name "$SERVICE_PROJECT_NAME" \
         application credential create "mixmatch-cinder-callbacks" \
-        --secret "$secret" -f value -c id)
+        --secret "$secret" --access-rules "$rules" -f value -c id)
     (umask 077 && echo "$id|$secret" > "$out")
 }
 
