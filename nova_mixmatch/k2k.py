@@ -21,6 +21,7 @@ from nova_mixmatch import conf
 from nova_mixmatch import exception
 
 CONF = conf.CONF
+SERVICE_ROLE = 'service'
 #: Keystone's federated auth URL names the identity provider, as the
 #: service provider registered it (OS-FEDERATION API).
 _IDP_IN_AUTH_URL = re.compile(r'/OS-FEDERATION/identity_providers/([^/]+)/')
@@ -33,14 +34,26 @@ def nova_identity_configured():
     return bool(CONF.mixmatch.auth_section or CONF.mixmatch.auth_type)
 
 
+def acts_as_nova(context):
+    """Whether the calls made for ``context`` are Nova's own.
+
+    So are those without a token (periodic tasks), and those made for
+    another service, which holds the service role (a provider Cinder's
+    events): that caller's identity means nothing at the provider.
+    """
+    return not context.auth_token or (
+        SERVICE_ROLE in (context.roles or ()) and nova_identity_configured())
+
+
 def home_auth(context):
     """The home identity behind ``context``.
 
     The user's token, rescoped to its project so that Keystone returns the
-    service providers it may use; for a context without a token (periodic
-    tasks), Nova's own identity from the ``[mixmatch]`` auth options.
+    service providers it may use; for Nova's own calls (see
+    :func:`acts_as_nova`), Nova's identity from the ``[mixmatch]`` auth
+    options.
     """
-    if context.auth_token:
+    if not acts_as_nova(context):
         return identity.v3.Token(auth_url=CONF.mixmatch.home_auth_url,
                                  token=context.auth_token,
                                  project_id=context.project_id)

@@ -46,6 +46,13 @@ DEFAULT_PROJECT_PREFIX = 'k2k-'
 # admin is not made an admin of the foreign cloud.
 DEFAULT_HOME_ROLES = ('member', 'admin')
 SERVICE_ROLE = 'service'
+# The group of the home cloud's services at the provider: on every project
+# of the identity provider's domain, they are services and readers, so
+# that Nova acts in the project of any volume of its users (service
+# tokens, and calls made for another service, such as the provider
+# Cinder's events).
+SERVICES_GROUP = 'k2k-services'
+SERVICES_GROUP_ROLES = (SERVICE_ROLE, 'reader')
 FEDERATION = '/OS-FEDERATION'
 CINDER_COMPUTE_API = 'cinder_mixmatch.compute.API'
 CINDER_EXTENSIONS = ['cinder.api.contrib.standard_extensions',
@@ -245,6 +252,12 @@ class Keystone:
         _check(self.client.put('/projects/%s/users/%s/roles/%s' % (
             project_id, user_id, role_id), raise_exc=False))
 
+    def grant_inherited(self, domain_id, group_id, role_id):
+        """Give a group a role on every project of a domain (PUT)."""
+        _check(self.client.put(
+            '/OS-INHERIT/domains/%s/groups/%s/roles/%s/inherited_to_projects'
+            % (domain_id, group_id, role_id), raise_exc=False))
+
     def ensure_endpoint(self, service_type, name, url, region,
                         interfaces=('public',)):
         """The service of service_type, with url at each interface.
@@ -298,7 +311,7 @@ def register_service_provider(args):
 
 
 def default_mapping(project_prefix=DEFAULT_PROJECT_PREFIX,
-                    home_roles=DEFAULT_HOME_ROLES):
+                    home_roles=DEFAULT_HOME_ROLES, services_group=None):
     """The K2K mapping rules.
 
     A Keystone IdP asserts openstack_user, openstack_roles and
@@ -310,22 +323,26 @@ def default_mapping(project_prefix=DEFAULT_PROJECT_PREFIX,
 
     The home cloud's service users (role ``service``, e.g. Nova) get the
     ``service`` role there instead: Cinder accepts detach-type calls only
-    with a service token carrying it (OSSA-2023-003).
+    with a service token carrying it (OSSA-2023-003). They also join
+    ``services_group`` (the group's id), which holds SERVICES_GROUP_ROLES
+    on every project of the domain.
     """
-    def rule(roles, local_role):
+    def rule(roles, local_role, group=None):
+        local = {'user': {'name': '{0}', 'type': 'ephemeral'},
+                 'projects': [{'name': project_prefix + '{1}',
+                               'roles': [{'name': local_role}]}]}
+        if group:
+            local['group'] = {'id': group}
         return {
-            'local': [{
-                'user': {'name': '{0}', 'type': 'ephemeral'},
-                'projects': [{'name': project_prefix + '{1}',
-                              'roles': [{'name': local_role}]}],
-            }],
+            'local': [local],
             'remote': [
                 {'type': 'openstack_user'},
                 {'type': 'openstack_project'},
                 {'type': 'openstack_roles', 'any_one_of': list(roles)},
             ],
         }
-    return [rule(home_roles, 'member'), rule([SERVICE_ROLE], SERVICE_ROLE)]
+    return [rule(home_roles, 'member'),
+            rule([SERVICE_ROLE], SERVICE_ROLE, services_group)]
 
 
 def register_identity_provider(args):
@@ -348,8 +365,15 @@ def register_identity_provider(args):
         rules = rules.get('rules', rules) if isinstance(rules, dict) \
             else rules
     else:
+        group, outcome = ks.ensure_named('groups', SERVICES_GROUP,
+                                         {'domain_id': domain['id']})
+        _report('group %s' % SERVICES_GROUP, outcome)
+        for role in SERVICES_GROUP_ROLES:
+            ks.grant_inherited(domain['id'], group['id'], ks.ensure_named(
+                'roles', role, {})[0]['id'])
         rules = default_mapping(args.project_prefix,
-                                args.home_role or DEFAULT_HOME_ROLES)
+                                args.home_role or DEFAULT_HOME_ROLES,
+                                group['id'])
     mapping_id = '%s_%s' % (args.id, PROTOCOL)
     _report('mapping %s' % mapping_id, ks.put_or_patch(
         '%s/mappings/%s' % (FEDERATION, mapping_id), 'mapping',

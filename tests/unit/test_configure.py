@@ -186,6 +186,11 @@ class TestMapping(testtools.TestCase):
         self.assertEqual({'type': 'openstack_roles',
                           'any_one_of': ['service']}, rules[1]['remote'][2])
 
+    def test_services_group(self):
+        rules = configure.default_mapping('k2k-', ['member'], 'gid')
+        self.assertNotIn('group', rules[0]['local'][0])
+        self.assertEqual({'id': 'gid'}, rules[1]['local'][0]['group'])
+
 
 class TestMain(testtools.TestCase):
 
