@@ -12,6 +12,10 @@
 
 """Cinder-side plugins of Mix and Match federation.
 
-This package is reserved for the compute API that routes a foreign
-Cinder's callbacks to the Nova owning the instance; it ships no plugin yet.
+A foreign Cinder calls Nova back for volumes in use: ``volume-extended``
+events, swaps on migration, the attachment delete protection, assisted
+snapshots, re-image. ``cinder_mixmatch.compute.API`` sends each call about
+a server of another cloud to that cloud's Nova, and the rest to the local
+one; ``cinder_mixmatch.extension`` shows the foreign cloud's admin which
+attachments belong to which cloud.
 """

@@ -19,7 +19,11 @@
 # post-config: nova.conf (and nova-cpu.conf) [mixmatch], before Nova
 #              starts.
 # extra:       the K2K service providers of MIXMATCH_SERVICE_PROVIDERS,
-#              once Keystone runs.
+#              once Keystone runs; the home user and application
+#              credential a provider's Cinder calls this Nova back as
+#              (MIXMATCH_CINDER_CALLBACK_USER).
+# post-config, on a provider (MIXMATCH_HOME_CLOUDS): cinder.conf, so that
+#              its Cinder calls the home clouds' Nova back.
 #
 # The configuration goes through mixmatch-configure, the same command the
 # mixmatch sandbox runs, so the sandbox exercises this code path.
@@ -57,8 +61,57 @@ function configure_mixmatch_nova {
                 --config-file "$conf" "${args[@]}"
         fi
     done
-    # cinder.conf: nothing yet. The Cinder-side plugin (cinder_mixmatch)
-    # that a storage cloud serving foreign Novas needs is not built.
+    if [[ -n "$MIXMATCH_CINDER_CALLBACK_USER" ]]; then
+        # Nova enforces application credential access rules only then.
+        iniset "$NOVA_CONF" keystone_authtoken service_type compute
+    fi
+}
+
+function configure_mixmatch_cinder {
+    local entry id auth_url credential secret
+    for entry in $MIXMATCH_HOME_CLOUDS; do
+        IFS='|' read -r id auth_url credential secret <<< "$entry"
+        if [[ -z "$id" || -z "$auth_url" || -z "$credential" || -z "$secret" ]]; then
+            die "$LINENO" "MIXMATCH_HOME_CLOUDS: an entry is not id|auth_url|credential id|secret"
+        fi
+        MIXMATCH_APPLICATION_CREDENTIAL_SECRET="$secret" \
+            "$(mixmatch_bin mixmatch-configure)" cinder \
+            --config-file "$CINDER_CONF" --home-cloud "$id" \
+            --home-auth-url "$auth_url" \
+            --application-credential-id "$credential"
+    done
+}
+
+# The home identity a provider's Cinder calls this cloud's Nova back as:
+# service (external events) and admin (Nova finds the servers of events
+# in every project only for an admin) on the service project, through an
+# application credential. Its id and secret go to a 0600 file for the
+# provider's MIXMATCH_HOME_CLOUDS.
+function create_mixmatch_cinder_callback_user {
+    local user=$MIXMATCH_CINDER_CALLBACK_USER
+    local out=$DATA_DIR/mixmatch/$user-application-credential
+    local role
+    get_or_create_user "$user" "$SERVICE_PASSWORD" default
+    for role in service admin; do
+        get_or_add_user_project_role "$role" "$user" "$SERVICE_PROJECT_NAME"
+    done
+    if [[ -s "$out" ]]; then
+        return
+    fi
+    mkdir -p "$(dirname "$out")"
+    local secret rules
+    secret=$(generate_hex_string 32)
+    # only the calls cinder_mixmatch makes (Nova enforces them with
+    # [keystone_authtoken] service_type, set in configure_mixmatch_nova)
+    rules=$("$PYTHON" -c 'import json; from cinder_mixmatch import home_nova; print(json.dumps(home_nova.access_rules()))')
+    local id
+    id=$(env -u OS_CLOUD openstack --os-auth-url "$KEYSTONE_SERVICE_URI/v3" \
+        --os-username "$user" --os-password "$SERVICE_PASSWORD" \
+        --os-user-domain-id default --os-project-domain-id default \
+        --os-project-name "$SERVICE_PROJECT_NAME" \
+        application credential create "mixmatch-cinder-callbacks" \
+        --secret "$secret" --access-rules "$rules" -f value -c id)
+    (umask 077 && echo "$id|$secret" > "$out")
 }
 
 function register_mixmatch_service_providers {
@@ -81,9 +134,17 @@ if is_service_enabled mixmatch; then
     elif [[ "$1" == "stack" && "$2" == "post-config" ]]; then
         echo_summary "Configuring Nova for mixmatch"
         configure_mixmatch_nova
+        if [[ -n "$MIXMATCH_HOME_CLOUDS" ]]; then
+            echo_summary "Configuring Cinder for the home clouds' Nova"
+            configure_mixmatch_cinder
+        fi
     elif [[ "$1" == "stack" && "$2" == "extra" ]]; then
         echo_summary "Registering K2K service providers"
         register_mixmatch_service_providers
+        if [[ -n "$MIXMATCH_CINDER_CALLBACK_USER" ]]; then
+            echo_summary "Creating the providers' Cinder callback identity"
+            create_mixmatch_cinder_callback_user
+        fi
     fi
     if [[ "$1" == "clean" ]]; then
         "$(mixmatch_bin mixmatch-patch)" revert || true

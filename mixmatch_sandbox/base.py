@@ -361,7 +361,10 @@ class Sandbox:
     # Config files
 
     def write_ini(self, path, sections):
-        """Write {section: {key: value}}; True/False become true/false."""
+        """Write {section: {key: value}}; True/False become true/false.
+
+        A list value repeats the key (oslo.config multi-valued options).
+        """
         path = pathlib.Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         lines = []
@@ -370,7 +373,8 @@ class Sandbox:
             for key, value in values.items():
                 if isinstance(value, bool):
                     value = str(value).lower()
-                lines.append('%s = %s' % (key, value))
+                for one in value if isinstance(value, list) else [value]:
+                    lines.append('%s = %s' % (key, one))
             lines.append('')
         path.write_text('\n'.join(lines))
         return path

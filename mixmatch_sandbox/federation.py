@@ -16,17 +16,25 @@ The same command the devstack plugin runs: the home Keystone (IdP) learns
 the foreign cloud as service provider ``foreign``; the foreign Keystone
 (SP) learns the home Keystone as identity provider ``home``, with the
 mapping that makes each home user a member of ``k2k-<home project>``.
+The foreign Cinder calls the home Nova back with an application
+credential of a home user made for it.
 """
 
 from keystoneauth1.identity import v3
 from keystoneauth1 import session as ks_session
 
+from cinder_mixmatch import home_nova
 from mixmatch_sandbox import base
 from mixmatch_sandbox import foreign
 
 HOME_DEMO_PROJECT = 'demo'
 # the nova.conf section of Nova's own identity at home
 NOVA_AUTH_SECTION = 'service_user'
+# The roles of the foreign Cinder's identity at home: service for Nova's
+# external events policy; admin because Nova looks the servers of events
+# up in the database only within the caller's project otherwise (as for
+# Cinder's own [nova] user). Admin also shows any server's volumes.
+CINDER_CALLBACK_ROLES = ('service', 'admin')
 
 
 def wire(sb):
@@ -54,6 +62,55 @@ def wire(sb):
         foreign.shibd(sb)
     with sb.step('k2k: demo user token at the foreign cloud', log):
         check(sb)
+    with sb.step('foreign cinder: its identity at the home Nova', log):
+        cinder_callbacks(sb)
+
+
+def cinder_callbacks(sb):
+    """The home identity the foreign Cinder calls the home Nova as.
+
+    A home user with CINDER_CALLBACK_ROLES on the service project, and
+    its application credential, restricted by access rules to the calls
+    cinder_mixmatch makes, which the foreign cinder.conf names
+    ([mixmatch_home_home]).
+    """
+    ks = sb.keystone('home')
+    project, _ = ks.ensure_named('projects', 'service',
+                                 {'domain_id': 'default'})
+    user, _ = ks.ensure_named(
+        'users', foreign.HOME_CALLBACK_USER, {'domain_id': 'default'},
+        create={'password': sb.secret('home-' + foreign.HOME_CALLBACK_USER)})
+    for role in CINDER_CALLBACK_ROLES:
+        ks.grant(project['id'], user['id'],
+                 ks.ensure_named('roles', role, {})[0]['id'])
+    # Only the user itself may make its application credentials.
+    own = ks_session.Session(auth=v3.Password(
+        auth_url=sb.url('keystone-home', '/v3'),
+        username=foreign.HOME_CALLBACK_USER,
+        password=sb.secret('home-' + foreign.HOME_CALLBACK_USER),
+        project_id=project['id'], user_domain_id='default'))
+    url = sb.url('keystone-home', '/v3/users/%s/application_credentials'
+                 % user['id'])
+    name = foreign.HOME_CALLBACK_CREDENTIAL
+    found = own.get(url, params={'name': name}).json()[
+        'application_credentials']
+    rules = home_nova.access_rules()
+    # A credential keeps the roles and rules it was made with.
+    if found and ({r['name'] for r in found[0]['roles']} != set(
+            CINDER_CALLBACK_ROLES) or _rules(found[0]) != _rules(
+                {'access_rules': rules})):
+        own.delete(url + '/' + found[0]['id'])
+        found = []
+    if not found:
+        own.post(url, json={'application_credential': {
+            'name': name, 'secret': sb.secret('home-' + name),
+            'access_rules': rules,
+            'description': 'the foreign Cinder calls the home Nova back'}})
+
+
+def _rules(credential):
+    return sorted((r['service'], r['method'], r['path'])
+                  for r in credential.get('access_rules') or [])
 
 
 def configure_nova(sb, config_file):

@@ -40,6 +40,12 @@ SP_ID = 'foreign'
 # K2K identities expire and be replaced: mixmatch drops one with less than
 # two minutes to live (nova_mixmatch.k2k.MIN_TOKEN_LIFE).
 TOKEN_LIFE = 150
+# The home user and application credential (in the home Keystone) the
+# foreign Cinder calls the home Nova back as (federation.wire makes them).
+HOME_CALLBACK_USER = 'foreign-cinder'
+HOME_CALLBACK_CREDENTIAL = 'foreign-cinder-callbacks'
+# A second backend, so that a volume has somewhere to migrate to.
+SPARE_BACKEND = 'fake2'
 
 
 def up(sb):
@@ -273,7 +279,8 @@ def _cinder_conf(sb, conf, etc):
             'auth_strategy': 'keystone',
             'api_paste_config': etc / 'api-paste.ini',
             'resource_query_filters_file': etc / 'resource_filters.json',
-            'enabled_backends': volumes.VOLUME_TYPE,
+            'enabled_backends': '%s,%s' % (volumes.VOLUME_TYPE,
+                                           SPARE_BACKEND),
             'default_volume_type': volumes.VOLUME_TYPE,
             **volumes.REPORTING,
         },
@@ -298,7 +305,23 @@ def _cinder_conf(sb, conf, etc):
                 'cinder.tests.fake_driver.FakeLoggingVolumeDriver',
             'volume_backend_name': volumes.VOLUME_TYPE,
         },
+        SPARE_BACKEND: {
+            'volume_driver':
+                'cinder.tests.fake_driver.FakeLoggingVolumeDriver',
+            'volume_backend_name': SPARE_BACKEND,
+        },
     })
+    # Callbacks about servers of the home cloud go to its Nova (this cloud
+    # has none), as the home user's application credential: the command
+    # the devstack plugin runs. federation.wire makes the credential.
+    sb.run([sb.bin('mixmatch-configure'), 'cinder', '--config-file', conf,
+            '--home-cloud', IDP_ID,
+            '--home-auth-url', sb.url('keystone-home', '/v3'),
+            '--application-credential-name', HOME_CALLBACK_CREDENTIAL,
+            '--username', HOME_CALLBACK_USER, '--region-name', REGION],
+           log=sb.log('cinder-foreign-setup'),
+           env={'MIXMATCH_APPLICATION_CREDENTIAL_SECRET': sb.secret(
+               'home-' + HOME_CALLBACK_CREDENTIAL)})
 
 
 def _cinder_wsgi(sb, conf):

@@ -344,7 +344,10 @@ def _nova_common(sb, transport, state):
     return {
         'DEFAULT': {'debug': False, 'transport_url': transport,
                     'state_path': state, 'my_ip': base.HOST},
-        'keystone_authtoken': _authtoken(sb, 'nova'),
+        # service_type: Nova enforces application credential access rules
+        # (the foreign Cinder's credential is restricted to its callbacks)
+        'keystone_authtoken': dict(_authtoken(sb, 'nova'),
+                                   service_type='compute'),
         'placement': _service_auth(sb, 'nova'),
         'neutron': _service_auth(sb, 'nova'),
         'cinder': dict(_service_auth(sb, 'nova'), os_region_name=REGION),

@@ -78,6 +78,11 @@ class FederatedIdentity:
     def keystone_endpoint(self):
         return self.auth.auth_url
 
+    @property
+    def identity_provider(self):
+        """The home cloud's identity provider id at the provider."""
+        return self.auth.identity_provider
+
     def expiring(self):
         refs = (self.auth.auth_ref, self.auth.home.auth_ref)
         return any(ref is None or ref.will_expire_soon(k2k.MIN_TOKEN_LIFE)
@@ -226,20 +231,20 @@ class ForeignClients:
             keystone.services.put(key, data)
         return data
 
-    def _session(self, context, identity, service_provider):
+    def _session(self, context, identity, route):
         """The session of ``identity``, with Nova's service token there.
 
         Cinder trusts detach-type calls (OSSA-2023-003) only with a service
         token whose roles it knows. The home one is worthless at the
         provider and must not leak there: Nova's own identity, from the
-        ``[mixmatch]`` auth options, is federated too, and the provider's
-        mapping grants it the service role.
+        ``[mixmatch]`` auth options, is federated too, in the route's
+        project, where the provider's mapping grants it the service role.
         """
-        if not (context.auth_token and k2k.nova_identity_configured()):
-            # Without a user token the identity is Nova's already.
+        if k2k.acts_as_nova(context) or not k2k.nova_identity_configured():
+            # The identity is Nova's already, or Nova has none.
             return identity.session
         nova = self.federate(nova_context.get_admin_context(),
-                             service_provider)
+                             route.service_provider, route.project_id)
         auth = service_token.ServiceTokenAuthWrapper(identity.auth, nova.auth)
         return ks_loading.load_session_from_conf_options(
             CONF, conf.GROUP.name, auth=auth,
@@ -259,7 +264,7 @@ class ForeignClients:
                 data.min_microversion or (3, 0), data.max_microversion,
                 discover.normalize_version_number(version)):
             raise nova_exception.CinderAPIVersionNotAvailable(version=version)
-        session = self._session(context, identity, route.service_provider)
+        session = self._session(context, identity, route)
         return cinder_client.Client(
             version, session=session, endpoint_override=data.url,
             connect_retries=CONF.cinder.http_retries,

@@ -12,6 +12,8 @@
 
 """Keystone-to-Keystone auth of a home identity at a service provider."""
 
+import re
+
 from keystoneauth1 import identity
 from keystoneauth1 import loading as ks_loading
 
@@ -21,6 +23,10 @@ from nova_mixmatch import exception
 CONF = conf.CONF
 #: Refuse a cached token with less life than this (keystoneauth's margin).
 MIN_TOKEN_LIFE = 120
+SERVICE_ROLE = 'service'
+#: Keystone's federated auth URL names the identity provider, as the
+#: service provider registered it (OS-FEDERATION API).
+_IDP_IN_AUTH_URL = re.compile(r'/OS-FEDERATION/identity_providers/([^/]+)/')
 
 
 def nova_identity_configured():
@@ -30,14 +36,26 @@ def nova_identity_configured():
     return bool(CONF.mixmatch.auth_section or CONF.mixmatch.auth_type)
 
 
+def acts_as_nova(context):
+    """Whether the calls made for ``context`` are Nova's own.
+
+    So are those without a token (periodic tasks), and those made for
+    another service, which holds the service role (a provider Cinder's
+    events): that caller's identity means nothing at the provider.
+    """
+    return not context.auth_token or (
+        SERVICE_ROLE in (context.roles or ()) and nova_identity_configured())
+
+
 def home_auth(context):
     """The home identity behind ``context``.
 
     The user's token, rescoped to its project so that Keystone returns the
-    service providers it may use; for a context without a token (periodic
-    tasks), Nova's own identity from the ``[mixmatch]`` auth options.
+    service providers it may use; for Nova's own calls (see
+    :func:`acts_as_nova`), Nova's identity from the ``[mixmatch]`` auth
+    options.
     """
-    if context.auth_token:
+    if not acts_as_nova(context):
         return identity.v3.Token(auth_url=CONF.mixmatch.home_auth_url,
                                  token=context.auth_token,
                                  project_id=context.project_id)
@@ -57,6 +75,7 @@ class FederatedAuth(identity.v3.Keystone2Keystone):
 
     def __init__(self, home, service_provider, project_id=None):
         super().__init__(home, service_provider, project_id=project_id)
+        self.identity_provider = None
 
     @property
     def home(self):
@@ -66,7 +85,10 @@ class FederatedAuth(identity.v3.Keystone2Keystone):
         # keystoneauth asserts, rather than raises, when the home token does
         # not list the provider (unknown or disabled): check first.
         home = self.home.get_access(session)
-        home.service_providers.get_auth_url(self._sp_id)
+        match = _IDP_IN_AUTH_URL.search(
+            home.service_providers.get_auth_url(self._sp_id))
+        # The home cloud's id at the provider: what its Cinder knows us by.
+        self.identity_provider = match and match.group(1)
         unscoped = super().get_unscoped_auth_ref(session)
         self.project_id = self._choose_project(session, unscoped)
         return unscoped

@@ -18,6 +18,10 @@ from oslo_serialization import jsonutils
 
 #: instance system_metadata key prefix; the volume id completes the key.
 SYSMETA_PREFIX = 'mixmatch_'
+#: The connector key naming the home cloud of a foreign attachment: its
+#: identity provider id at the service provider. The foreign Cinder stores
+#: connectors as given; cinder_mixmatch reads it back to call that cloud.
+CONNECTOR_HOME_KEY = 'mixmatch_home'
 
 
 @dataclasses.dataclass(frozen=True)

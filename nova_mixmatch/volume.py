@@ -21,6 +21,7 @@ import functools
 
 from nova_mixmatch import clients
 from nova_mixmatch import conf
+from nova_mixmatch import route as route_mod
 from nova_mixmatch import routes
 
 CONF = conf.CONF
@@ -37,6 +38,8 @@ ROUTED_METHODS = {
                     'update': 'attachment', 'delete': 'attachment',
                     'complete': 'attachment'},
 }
+#: Attachment methods whose second argument is the host connector.
+CONNECTOR_METHODS = ('create', 'update')
 
 
 @functools.cache
@@ -101,6 +104,11 @@ class RoutingManager:
             manager = getattr(self._client.home, self._name)
             return getattr(manager, method)(resource_id, *args, **kwargs)
 
+        connector = args[0] if args else None
+        if (self._name == 'attachments' and method in CONNECTOR_METHODS and
+                connector):
+            args = (self._record_home(context, route, connector),) + args[1:]
+
         def foreign_call(client):
             manager = getattr(client, self._name)
             return getattr(manager, method)(resource_id, *args, **kwargs)
@@ -110,3 +118,17 @@ class RoutingManager:
         if (self._name, method) == ('attachments', 'create'):
             router.learn_attachment(result['id'], route)
         return result
+
+    @staticmethod
+    def _record_home(context, route, connector):
+        """The connector, naming the home cloud for the foreign Cinder.
+
+        Its callbacks for this attachment (volume-extended events, the
+        attachment delete protection) then go to the home Nova.
+        """
+        home = foreign_clients().federate(
+            context, route.service_provider,
+            route.project_id).identity_provider
+        if home is None:
+            return connector
+        return dict(connector, **{route_mod.CONNECTOR_HOME_KEY: home})

@@ -22,6 +22,9 @@ idempotent: an object that exists is updated where it differs, or left.
     and the saml2 protocol.
 ``nova``
     the ``[mixmatch]`` section of a nova.conf.
+``cinder``
+    at a provider, the cinder.conf options that send the callbacks about a
+    home cloud's servers to its Nova (``cinder_mixmatch``).
 
 Credentials: clouds.yaml (``--os-cloud``) or the usual ``--os-*`` options
 and ``OS_*`` variables.
@@ -29,6 +32,7 @@ and ``OS_*`` variables.
 
 import argparse
 import json
+import os
 import pathlib
 import re
 import sys
@@ -42,7 +46,18 @@ DEFAULT_PROJECT_PREFIX = 'k2k-'
 # admin is not made an admin of the foreign cloud.
 DEFAULT_HOME_ROLES = ('member', 'admin')
 SERVICE_ROLE = 'service'
+# The group of the home cloud's services at the provider: on every project
+# of the identity provider's domain, they are services and readers, so
+# that Nova acts in the project of any volume of its users (service
+# tokens, and calls made for another service, such as the provider
+# Cinder's events).
+SERVICES_GROUP = 'k2k-services'
+SERVICES_GROUP_ROLES = (SERVICE_ROLE, 'reader')
 FEDERATION = '/OS-FEDERATION'
+CINDER_COMPUTE_API = 'cinder_mixmatch.compute.API'
+CINDER_EXTENSIONS = ['cinder.api.contrib.standard_extensions',
+                     'cinder_mixmatch.extension.Mixmatch']
+CINDER_SECRET_VARIABLE = 'MIXMATCH_APPLICATION_CREDENTIAL_SECRET'
 
 
 def main(argv=None):
@@ -125,6 +140,30 @@ def _parser(argv):
     nova.add_argument('--disable', action='store_true',
                       help='write enabled = false')
     nova.set_defaults(func=configure_nova)
+
+    cinder = sub.add_parser(
+        'cinder', help='write the cinder_mixmatch options in a cinder.conf '
+                       'of a provider, for one home cloud')
+    cinder.add_argument('--config-file', required=True, type=pathlib.Path)
+    cinder.add_argument('--home-cloud', required=True,
+                        help='the home cloud\'s identity provider id in '
+                             'this cloud\'s Keystone')
+    cinder.add_argument('--home-auth-url', required=True,
+                        help='Keystone v3 URL of the home cloud')
+    cred = cinder.add_mutually_exclusive_group(required=True)
+    cred.add_argument('--application-credential-id')
+    cred.add_argument('--application-credential-name',
+                      help='with --username and --user-domain-name')
+    cinder.add_argument('--username')
+    cinder.add_argument('--user-domain-name', default='Default')
+    cinder.add_argument(
+        '--application-credential-secret',
+        default=os.environ.get(CINDER_SECRET_VARIABLE),
+        help='default: $%s' % CINDER_SECRET_VARIABLE)
+    cinder.add_argument('--region-name',
+                        help='region of the home Nova in its catalog')
+    cinder.add_argument('--cafile')
+    cinder.set_defaults(func=configure_cinder)
     return parser
 
 
@@ -213,6 +252,12 @@ class Keystone:
         _check(self.client.put('/projects/%s/users/%s/roles/%s' % (
             project_id, user_id, role_id), raise_exc=False))
 
+    def grant_inherited(self, domain_id, group_id, role_id):
+        """Give a group a role on every project of a domain (PUT)."""
+        _check(self.client.put(
+            '/OS-INHERIT/domains/%s/groups/%s/roles/%s/inherited_to_projects'
+            % (domain_id, group_id, role_id), raise_exc=False))
+
     def ensure_endpoint(self, service_type, name, url, region,
                         interfaces=('public',)):
         """The service of service_type, with url at each interface.
@@ -266,7 +311,7 @@ def register_service_provider(args):
 
 
 def default_mapping(project_prefix=DEFAULT_PROJECT_PREFIX,
-                    home_roles=DEFAULT_HOME_ROLES):
+                    home_roles=DEFAULT_HOME_ROLES, services_group=None):
     """The K2K mapping rules.
 
     A Keystone IdP asserts openstack_user, openstack_roles and
@@ -278,22 +323,26 @@ def default_mapping(project_prefix=DEFAULT_PROJECT_PREFIX,
 
     The home cloud's service users (role ``service``, e.g. Nova) get the
     ``service`` role there instead: Cinder accepts detach-type calls only
-    with a service token carrying it (OSSA-2023-003).
+    with a service token carrying it (OSSA-2023-003). They also join
+    ``services_group`` (the group's id), which holds SERVICES_GROUP_ROLES
+    on every project of the domain.
     """
-    def rule(roles, local_role):
+    def rule(roles, local_role, group=None):
+        local = {'user': {'name': '{0}', 'type': 'ephemeral'},
+                 'projects': [{'name': project_prefix + '{1}',
+                               'roles': [{'name': local_role}]}]}
+        if group:
+            local['group'] = {'id': group}
         return {
-            'local': [{
-                'user': {'name': '{0}', 'type': 'ephemeral'},
-                'projects': [{'name': project_prefix + '{1}',
-                              'roles': [{'name': local_role}]}],
-            }],
+            'local': [local],
             'remote': [
                 {'type': 'openstack_user'},
                 {'type': 'openstack_project'},
                 {'type': 'openstack_roles', 'any_one_of': list(roles)},
             ],
         }
-    return [rule(home_roles, 'member'), rule([SERVICE_ROLE], SERVICE_ROLE)]
+    return [rule(home_roles, 'member'),
+            rule([SERVICE_ROLE], SERVICE_ROLE, services_group)]
 
 
 def register_identity_provider(args):
@@ -316,8 +365,15 @@ def register_identity_provider(args):
         rules = rules.get('rules', rules) if isinstance(rules, dict) \
             else rules
     else:
+        group, outcome = ks.ensure_named('groups', SERVICES_GROUP,
+                                         {'domain_id': domain['id']})
+        _report('group %s' % SERVICES_GROUP, outcome)
+        for role in SERVICES_GROUP_ROLES:
+            ks.grant_inherited(domain['id'], group['id'], ks.ensure_named(
+                'roles', role, {})[0]['id'])
         rules = default_mapping(args.project_prefix,
-                                args.home_role or DEFAULT_HOME_ROLES)
+                                args.home_role or DEFAULT_HOME_ROLES,
+                                group['id'])
     mapping_id = '%s_%s' % (args.id, PROTOCOL)
     _report('mapping %s' % mapping_id, ks.put_or_patch(
         '%s/mappings/%s' % (FEDERATION, mapping_id), 'mapping',
@@ -350,6 +406,57 @@ def configure_nova(args):
             ', '.join('%s = %s' % kv for kv in values.items()))
 
 
+def configure_cinder(args):
+    if not args.application_credential_secret:
+        raise ConfigureError('no application credential secret (--application'
+                             '-credential-secret or $%s)'
+                             % CINDER_SECRET_VARIABLE)
+    if args.application_credential_name and not args.username:
+        raise ConfigureError('--application-credential-name needs '
+                             '--username')
+    home_clouds = _read_option(args.config_file, 'mixmatch', 'home_clouds')
+    homes = [h for h in (home_clouds or '').split(',') if h]
+    if args.home_cloud not in homes:
+        homes.append(args.home_cloud)
+    set_options(args.config_file, 'DEFAULT', {
+        'compute_api_class': CINDER_COMPUTE_API,
+        'osapi_volume_extension': CINDER_EXTENSIONS})
+    set_options(args.config_file, 'mixmatch',
+                {'home_clouds': ','.join(homes)})
+    home = {'auth_type': 'v3applicationcredential',
+            'auth_url': args.home_auth_url,
+            'application_credential_secret':
+                args.application_credential_secret}
+    if args.application_credential_id:
+        home['application_credential_id'] = args.application_credential_id
+    else:
+        home.update(application_credential_name=(
+            args.application_credential_name), username=args.username,
+            user_domain_name=args.user_domain_name)
+    for key in ('region_name', 'cafile'):
+        if getattr(args, key):
+            home[key] = getattr(args, key)
+    section = 'mixmatch_home_' + args.home_cloud
+    set_options(args.config_file, section, home)
+    _report('%s [%s]' % (args.config_file, section), 'home cloud %s, '
+            'compute_api_class = %s' % (args.home_cloud, CINDER_COMPUTE_API))
+
+
+def _read_option(path, section, key):
+    """The value of key in section of an ini file, or None."""
+    path = pathlib.Path(path)
+    current = None
+    for line in (path.read_text().splitlines() if path.exists() else []):
+        m = _SECTION.match(line)
+        if m:
+            current = m.group(1).strip()
+            continue
+        opt = _OPTION.match(line)
+        if current == section and opt and opt.group(1) == key:
+            return line.split('=', 1)[1].strip()
+    return None
+
+
 # An ini editor that keeps everything it does not set (comments, order,
 # other sections), like devstack's iniset.
 
@@ -358,6 +465,7 @@ _OPTION = re.compile(r'^\s*([^#;=\s][^=]*?)\s*=')
 
 
 def set_options(path, section, values):
+    """Set values in section; a list value is a multi-valued option."""
     path = pathlib.Path(path)
     lines = path.read_text().splitlines() if path.exists() else []
     todo = dict(values)
@@ -376,11 +484,12 @@ def set_options(path, section, values):
                 key = opt.group(1)
                 if key not in todo:
                     continue  # a duplicate of a key set above: drop it
-                line = '%s = %s' % (key, todo.pop(key))
+                out += _lines(key, todo.pop(key))
+                continue
         out.append(line)
     if current == section:
         end_of_section = len(out)
-    rest = ['%s = %s' % kv for kv in todo.items()]
+    rest = [line for kv in todo.items() for line in _lines(*kv)]
     if end_of_section is None:
         if out and out[-1].strip():
             out.append('')
@@ -391,6 +500,11 @@ def set_options(path, section, values):
             end_of_section -= 1
         out[end_of_section:end_of_section] = rest
     path.write_text('\n'.join(out) + '\n')
+
+
+def _lines(key, value):
+    return ['%s = %s' % (key, one)
+            for one in (value if isinstance(value, list) else [value])]
 
 
 if __name__ == '__main__':

@@ -328,8 +328,15 @@ class CloudDouble(fixtures.Fixture):
         raise _Error(404, 'The resource could not be found.')
 
     def _sp_projects(self, sp, tok):
-        return {'k2k-%s' % tok['home_project']} | self._remote[sp][
+        projects = {'k2k-%s' % tok['home_project']} | self._remote[sp][
             tok['home_user']]
+        if 'service' in tok['roles']:
+            # mixmatch-configure's services group: every project of the
+            # identity provider's domain.
+            projects |= {'k2k-%s' % u['project_id']
+                         for u in self._users.values()}
+            projects |= {v['project_id'] for v in self._volumes[sp].values()}
+        return projects
 
     def _sp_keystone(self, sp, req):
         if req.method == 'GET' and req.rest in ((), ('v3',)):

@@ -43,6 +43,11 @@ class ForeignClientsTest(base.CloudTestCase):
                               'k2k-home-project')
         self.assertEqual(2, self.cloud.ecp_exchanges['sp1'])
 
+    def test_identity_provider_is_the_home_id_at_the_provider(self):
+        identity = self.clients.federate(self.context, 'sp1',
+                                         ROUTE.project_id)
+        self.assertEqual('idp', identity.identity_provider)
+
     def test_concurrent_first_use_exchanges_once(self):
         threads = [threading.Thread(
             target=self.clients.federate,
@@ -181,6 +186,19 @@ class ServiceTokenTest(base.CloudTestCase):
                    user_domain_id='default')
         self.clients = clients.ForeignClients(size=8)
 
+    def test_another_service_reads_as_nova(self):
+        """Nova reads a user's volume for a service: a Cinder's event."""
+        volume_id = self.cloud.create_volume('sp1', ROUTE.project_id)
+        self.cloud.add_user('cinder', 'service', roles=('service',))
+        context = self.user_context('cinder', 'service')
+        context.roles = ['service']
+        client = self.clients.cinder(context, ROUTE)
+        self.assertEqual(volume_id, client.volumes.get(volume_id).id)
+        headers = self._cinder_requests()[-1]
+        # Nova's own federated identity, which needs no service token.
+        self.assertNotIn('X-Service-Token', headers)
+        self.assertEqual(1, self.cloud.ecp_exchanges['sp1'])
+
     def _cinder_requests(self):
         return [r[3] for r in self.cloud.requests if r[0] == 'sp1/volume']
 
@@ -198,6 +216,10 @@ class ServiceTokenTest(base.CloudTestCase):
         home_tokens = {r[3].get('X-Auth-Token') for r in self.cloud.requests
                        if r[0] == 'home'}
         self.assertNotIn(service, home_tokens | {'alice:home-project'})
+        # In the route's project, where it is a service too.
+        nova = self.clients.federate(nova_context.get_admin_context(), 'sp1',
+                                     ROUTE.project_id)
+        self.assertEqual(ROUTE.project_id, nova.project_id)
         # Nova's identity is cached like any other.
         self.clients.cinder(self.user_context('bob'), route_mod.Route(
             'sp1', 'k2k-home-project')).volumes.get(volume_id)

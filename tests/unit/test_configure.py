@@ -186,6 +186,11 @@ class TestMapping(testtools.TestCase):
         self.assertEqual({'type': 'openstack_roles',
                           'any_one_of': ['service']}, rules[1]['remote'][2])
 
+    def test_services_group(self):
+        rules = configure.default_mapping('k2k-', ['member'], 'gid')
+        self.assertNotIn('group', rules[0]['local'][0])
+        self.assertEqual({'id': 'gid'}, rules[1]['local'][0]['group'])
+
 
 class TestMain(testtools.TestCase):
 
@@ -196,3 +201,39 @@ class TestMain(testtools.TestCase):
             '--service-providers', 'a,b', '--auth-section', 'service_user']))
         self.assertIn('service_providers = a,b', path.read_text())
         self.assertIn('auth_section = service_user', path.read_text())
+
+    def test_cinder(self):
+        path = pathlib.Path(self.useFixture(fixtures.TempDir()).path) / 'c'
+        path.write_text('[DEFAULT]\nhost = foreign\n'
+                        'osapi_volume_extension = old.Ext\n')
+        self.useFixture(fixtures.EnvironmentVariable(
+            configure.CINDER_SECRET_VARIABLE, 's3cret'))
+        for home, cred in (('moc', 'ac1'), ('nu', 'ac2'), ('moc', 'ac3')):
+            self.assertEqual(0, configure.main([
+                'cinder', '--config-file', str(path), '--home-cloud', home,
+                '--home-auth-url', URL,
+                '--application-credential-id', cred]))
+        text = path.read_text()
+        self.assertIn('[DEFAULT]\nhost = foreign\n'
+                      'osapi_volume_extension = '
+                      'cinder.api.contrib.standard_extensions\n'
+                      'osapi_volume_extension = '
+                      'cinder_mixmatch.extension.Mixmatch\n'
+                      'compute_api_class = cinder_mixmatch.compute.API\n',
+                      text)
+        self.assertIn('[mixmatch]\nhome_clouds = moc,nu\n', text)
+        self.assertIn('[mixmatch_home_moc]\n'
+                      'auth_type = v3applicationcredential\n'
+                      'auth_url = %s\n'
+                      'application_credential_secret = s3cret\n'
+                      'application_credential_id = ac3\n' % URL, text)
+        self.assertIn('application_credential_id = ac2', text)
+
+    def test_cinder_needs_a_secret(self):
+        path = pathlib.Path(self.useFixture(fixtures.TempDir()).path) / 'c'
+        self.useFixture(fixtures.EnvironmentVariable(
+            configure.CINDER_SECRET_VARIABLE))
+        self.assertEqual(1, configure.main([
+            'cinder', '--config-file', str(path), '--home-cloud', 'moc',
+            '--home-auth-url', URL, '--application-credential-id', 'x']))
+        self.assertFalse(path.exists())

@@ -45,6 +45,21 @@ class HomeAuthTest(base.TestCase):
         auth = k2k.home_auth(nova_context.get_admin_context())
         self.assertIsInstance(auth, identity.Password)
 
+    def test_another_service_acts_as_nova(self):
+        """A provider Cinder's event: its identity means nothing there."""
+        context = nova_context.RequestContext(
+            'cinder', 'service', is_admin=False, auth_token='tok',
+            roles=['service'])
+        self.assertFalse(k2k.acts_as_nova(context))
+        self.flags(auth_type='password')
+        self.assertTrue(k2k.acts_as_nova(context))
+
+    def test_users_act_as_themselves(self):
+        self.flags(auth_type='password')
+        self.assertFalse(k2k.acts_as_nova(nova_context.RequestContext(
+            'u', 'p', is_admin=False, auth_token='tok',
+            roles=['member', 'admin'])))
+
 
 class NovaIdentityConfiguredTest(base.TestCase):
 

@@ -84,6 +84,12 @@ class TestWriteIni(SandboxTestCase):
             '[paths]\nlock_path = %s\n' % (self.dir / 'lock'),
             path.read_text())
 
+    def test_a_list_repeats_the_key(self):
+        path = self.sb.write_ini(self.dir / 'a.conf', {
+            'DEFAULT': {'osapi_volume_extension': ['a.b', 'c.D']}})
+        self.assertEqual('[DEFAULT]\nosapi_volume_extension = a.b\n'
+                         'osapi_volume_extension = c.D\n', path.read_text())
+
     def test_rewrites_the_whole_file(self):
         path = self.dir / 'a.conf'
         path.write_text('[old]\nx = 1\n')

@@ -66,6 +66,7 @@ class RoutingClientTest(base.TestCase):
         self.foreign_clients = mock.Mock()
         self.foreign_clients.call.side_effect = (
             lambda ctxt, route, mv, func: func(self.foreign))
+        self.foreign_clients.federate.return_value.identity_provider = 'idp'
         self.useFixture(fixtures.MockPatch(
             'nova_mixmatch.volume.foreign_clients',
             return_value=self.foreign_clients))
@@ -98,11 +99,40 @@ class RoutingClientTest(base.TestCase):
 
     def test_foreign_attachment(self):
         self.router.for_attachment.return_value = FOREIGN
+        self.client.attachments.complete('a1')
+        self.foreign.attachments.complete.assert_called_once_with('a1')
+        self.router.for_attachment.assert_called_once_with(self.context,
+                                                           'a1')
+
+    def test_foreign_connector_names_the_home_cloud(self):
+        self.router.for_attachment.return_value = FOREIGN
+        connector = {'host': 'h'}
+        self.client.attachments.update('a1', connector)
+        self.foreign.attachments.update.assert_called_once_with(
+            'a1', {'host': 'h', 'mixmatch_home': 'idp'})
+        self.foreign_clients.federate.assert_called_once_with(
+            self.context, 'sp1', 'p1')
+        self.assertEqual({'host': 'h'}, connector)
+
+    def test_foreign_create_with_connector_names_the_home_cloud(self):
+        self.router.for_volume.return_value = FOREIGN
+        self.foreign.attachments.create.return_value = {'id': 'a1'}
+        self.client.attachments.create('v1', {'host': 'h'}, 'instance')
+        self.foreign.attachments.create.assert_called_once_with(
+            'v1', {'host': 'h', 'mixmatch_home': 'idp'}, 'instance')
+
+    def test_unknown_home_id_leaves_the_connector(self):
+        self.router.for_attachment.return_value = FOREIGN
+        self.foreign_clients.federate.return_value.identity_provider = None
         self.client.attachments.update('a1', {'host': 'h'})
         self.foreign.attachments.update.assert_called_once_with(
             'a1', {'host': 'h'})
-        self.router.for_attachment.assert_called_once_with(self.context,
-                                                           'a1')
+
+    def test_home_connector_is_untouched(self):
+        self.client.attachments.update('a1', {'host': 'h'})
+        self.home.attachments.update.assert_called_once_with(
+            'a1', {'host': 'h'})
+        self.foreign_clients.federate.assert_not_called()
 
     def test_attachment_create_routes_by_volume_and_learns(self):
         self.router.for_volume.return_value = FOREIGN

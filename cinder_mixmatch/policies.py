@@ -1,0 +1,57 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Policy rules of cinder_mixmatch, declared in code.
+
+Listed for oslopolicy-sample-generator under the namespace
+cinder_mixmatch; operators override them in Cinder's policy file, which
+this enforcer reads too (``[oslo_policy] policy_file``).
+"""
+
+from oslo_policy import policy
+
+from cinder_mixmatch import conf
+
+LIST_FOREIGN_ATTACHMENTS = 'mixmatch:foreign_attachments:get_all'
+
+RULES = [
+    policy.DocumentedRuleDefault(
+        name=LIST_FOREIGN_ATTACHMENTS,
+        check_str='role:admin',
+        description='List the attachments of every project that servers of '
+                    'other clouds (K2K identity providers) hold, with the '
+                    'cloud and the server.',
+        operations=[{'method': 'GET',
+                     'path': '/v3/{project_id}/os-mixmatch-attachments'}],
+        scope_types=['project']),
+]
+
+
+def list_rules():
+    return RULES
+
+
+_enforcer = None
+
+
+def enforcer():
+    global _enforcer
+    if _enforcer is None:
+        _enforcer = policy.Enforcer(conf.CONF)
+        _enforcer.register_defaults(RULES)
+    return _enforcer
+
+
+def authorize(context, rule, target, exc):
+    """Raise ``exc`` unless ``context`` may do ``rule`` on ``target``."""
+    enforcer().authorize(rule, target, context, do_raise=True, exc=exc,
+                         action=rule)
