@@ -75,7 +75,11 @@ def save_route(context, instance_uuid, volume_id, value):
 
 @main_db.pick_context_manager_writer
 def delete_route(context, instance_uuid, volume_id):
-    """Forget the route of one volume of an instance (a failed attach)."""
+    """Forget the route of one volume of an instance (a failed attach).
+
+    Deleted for good, as Nova deletes system_metadata keys: an instance
+    reads its deleted system_metadata rows too.
+    """
     main_db.model_query(context, models.InstanceSystemMetadata).filter_by(
         instance_uuid=instance_uuid, key=route_mod.sysmeta_key(volume_id),
-    ).soft_delete(synchronize_session=False)
+    ).delete(synchronize_session=False)
