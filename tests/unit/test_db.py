@@ -77,11 +77,12 @@ class LookupRouteTest(test.TestCase):
         db.delete_route(self.context, self.instance.uuid, uuids.foreign)
         self.assertEqual((True, None), db.lookup_route(
             self.context, volume_id=uuids.foreign))
+        # nor in the instance, which reads its deleted rows too
+        instance = objects.Instance.get_by_uuid(
+            self.context, self.instance.uuid,
+            expected_attrs=['system_metadata'])
         self.assertNotIn(route_mod.sysmeta_key(uuids.foreign),
-                         objects.Instance.get_by_uuid(
-                             self.context, self.instance.uuid,
-                             expected_attrs=['system_metadata']
-                         ).system_metadata)
+                         instance.system_metadata)
 
     def test_routes_saved_at_once_all_stay(self):
         """Two attaches to one server, each with its stale instance."""
