@@ -126,8 +126,12 @@ def _uwsgi(sb):
         '--socket', '%s:%d' % (base.HOST,
                                sb.ports['keystone-foreign-uwsgi']),
         '--wsgi-file', wsgi, '--need-app',
-        '--master', '--processes', '1', '--threads', '4',
-        '--enable-threads', '--die-on-term', '--thunder-lock',
+        # One thread: under uwsgi threads Keystone 30.0.0 mixes up
+        # concurrent federated logins (a token of one mapped user lists
+        # the projects of another; see the README's Limits). One process,
+        # so that its in-process cache stays the only one.
+        '--master', '--processes', '1', '--threads', '1',
+        '--die-on-term',
         # mod_shib passes every SAML attribute as a request variable
         '--buffer-size', '65535',
         '--procname-prefix', 'mixmatch-keystone-foreign-'])
