@@ -90,7 +90,7 @@ class TestCinderCallbacks(base.TestCase):
         mine = [a for a in resp.json()['attachments']
                 if a['volume_id'] == volume]
         self.assertEqual(
-            [(attachment, foreign.IDP_ID, server, home.COMPUTE_HOST,
+            [(attachment, foreign.IDP_ID, server, self.host(server),
               'attached')],
             [(a['id'], a['home'], a['server_id'], a['host'],
               a['attach_status']) for a in mine])
