@@ -407,9 +407,11 @@ def nova_prepare(sb, transport):
 def _compute_conf(sb, transport, host):
     compute = _nova_common(sb, transport,
                            sb.path('state', host, 'x').parent)
-    # nova-compute has no database access
+    # nova-compute has no database access. A shelved server stays on its
+    # host until offloaded explicitly, so that both steps can be tested.
     compute['DEFAULT'].update(
-        host=host, compute_driver='fake.FakeDriverWithoutFakeNodes')
+        host=host, compute_driver='fake.FakeDriverWithoutFakeNodes',
+        shelved_offload_time=-1)
     return sb.write_ini(etc(sb, 'nova', host + '.conf'), compute)
 
 

@@ -106,6 +106,21 @@ class TestCase(oslotest_base.BaseTestCase):
         self.compute('POST', '/servers/%s/action' % server,
                      json={action: args})
 
+    def admin_action(self, server, action, args=None, version='2.1',
+                     project='demo'):
+        """POST a server action as the home admin scoped to project.
+
+        Moves and offloads are the admin's by Nova's default policy; its
+        token reaches the server's foreign volumes when scoped to the
+        server's project (nova_mixmatch.moves).
+        """
+        session = ks_session.Session(auth=home.password_auth(
+            self.sb, 'admin', self.sb.secret('home-admin'), project))
+        return session.post(
+            self.clients.nova + '/servers/%s/action' % server,
+            json={action: args}, raise_exc=False,
+            headers={'OpenStack-API-Version': 'compute ' + version})
+
     def wait_server(self, server, status, timeout=60):
         """Wait until the server is in status with no task under way."""
         def state():

@@ -55,7 +55,7 @@ class TestLifecycle(base.TestCase):
                          ('resume', None, 'ACTIVE'))
 
     def test_shelve_offload_unshelve(self):
-        """Offload swaps the foreign attachment, unshelve completes it.
+        """Shelve keeps it, offload swaps it, unshelve completes it.
 
         The foreign volume is never let go: while offloaded the SP holds
         it reserved for the server by a connector-less attachment.
@@ -63,8 +63,13 @@ class TestLifecycle(base.TestCase):
         server, volume = self.attached_server()
         before = self.home_attachments(server)[volume]
 
+        # shelved_offload_time is -1 in the sandbox: it stays on its host
         self.action(server, 'shelve')
-        # shelved_offload_time is 0 (Nova's default): offloaded at once
+        self.wait_server(server, 'SHELVED')
+        self.assertEqual(before, self.assertForeignAttached(server, volume))
+
+        self.assertEqual(202, self.admin_action(
+            server, 'shelveOffload').status_code)
         self.wait_server(server, 'SHELVED_OFFLOADED')
         offloaded = self.home_attachments(server)[volume]
         self.assertNotEqual(before, offloaded)

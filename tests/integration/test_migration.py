@@ -20,23 +20,11 @@ server's project, so that K2K maps it to the project of the volume at the
 SP (nova_mixmatch.moves). Scoped to its own project it gets a 409.
 """
 
-from keystoneauth1 import session as ks_session
-
 from mixmatch_sandbox import home
 from tests.integration import base
 
 
 class TestMigration(base.TestCase):
-
-    def admin_action(self, server, action, args=None, version='2.1',
-                     project='demo'):
-        """POST a server action as the home admin scoped to project."""
-        session = ks_session.Session(auth=home.password_auth(
-            self.sb, 'admin', self.sb.secret('home-admin'), project))
-        return session.post(
-            self.clients.nova + '/servers/%s/action' % server,
-            json={action: args}, raise_exc=False,
-            headers={'OpenStack-API-Version': 'compute ' + version})
 
     def assertMoved(self, server, volume, source, before):
         """The server left source; one new foreign attachment follows it."""
