@@ -107,15 +107,15 @@ class TestCase(oslotest_base.BaseTestCase):
                      json={action: args})
 
     def admin_action(self, server, action, args=None, version='2.1',
-                     project='demo'):
-        """POST a server action as the home admin scoped to project.
+                     session=None):
+        """POST a server action as an admin; the response.
 
-        Moves and offloads are the admin's by Nova's default policy; its
-        token reaches the server's foreign volumes when scoped to the
-        server's project (nova_mixmatch.moves).
+        Moves and offloads are the admin's by Nova's default policy. By
+        default the home admin scoped to the demo project, whose token
+        reaches the server's foreign volumes (nova_mixmatch.moves).
         """
-        session = ks_session.Session(auth=home.password_auth(
-            self.sb, 'admin', self.sb.secret('home-admin'), project))
+        session = session or ks_session.Session(auth=home.password_auth(
+            self.sb, 'admin', self.sb.secret('home-admin'), 'demo'))
         return session.post(
             self.clients.nova + '/servers/%s/action' % server,
             json={action: args}, raise_exc=False,
@@ -160,11 +160,27 @@ class TestCase(oslotest_base.BaseTestCase):
             self.clients.nova + '/servers/' + server).json()['server'][
                 'OS-EXT-SRV-ATTR:host']
 
-    def attach_foreign(self, server, volume, **extra):
-        """Attach a foreign volume and wait until the SP has it in-use."""
+    def request_attach(self, server, volume, session=None, **extra):
+        """POST an attach of a foreign volume; the response.
+
+        session: whose request (default: the demo user's).
+        """
         body = dict(volumeId=volume, service_provider=foreign.SP_ID, **extra)
-        self.compute('POST', '/servers/%s/os-volume_attachments' % server,
-                     json={'volumeAttachment': body})
+        return (session or self.clients.home).post(
+            self.clients.nova + '/servers/%s/os-volume_attachments' % server,
+            json={'volumeAttachment': body}, raise_exc=False,
+            headers={'OpenStack-API-Version': demo.COMPUTE_VERSION})
+
+    def request_detach(self, server, volume, session=None):
+        """DELETE the server's attachment of volume; the response."""
+        return (session or self.clients.home).delete(
+            self.clients.nova + '/servers/%s/os-volume_attachments/%s'
+            % (server, volume), raise_exc=False)
+
+    def attach_foreign(self, server, volume, session=None, **extra):
+        """Attach a foreign volume and wait until the SP has it in-use."""
+        resp = self.request_attach(server, volume, session, **extra)
+        self.assertEqual(200, resp.status_code, resp.text)
         self.clients.wait_volume('foreign', volume, 'in-use')
 
     def attached_server(self):

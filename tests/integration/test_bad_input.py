@@ -17,17 +17,10 @@ in test_two_clouds and in the functional fuzz; here the refusals that
 need the real SP: its projects, its volumes and its Cinder's rules.
 """
 
-from mixmatch_sandbox import foreign
 from tests.integration import base
 
 
 class TestBadInput(base.TestCase):
-
-    def attach(self, server, volume, session=None, **extra):
-        body = dict(volumeId=volume, service_provider=foreign.SP_ID, **extra)
-        return (session or self.clients.home).post(
-            self.clients.nova + '/servers/%s/os-volume_attachments' % server,
-            json={'volumeAttachment': body}, raise_exc=False)
 
     def assertRefused(self, status, words, resp):
         self.assertEqual(status, resp.status_code, resp.text)
@@ -41,8 +34,8 @@ class TestBadInput(base.TestCase):
         volume = self.volume('foreign')
         server = self.boot()
         admin, _ = self.clients.cinder('foreign-admin')
-        resp = self.attach(server, volume,
-                           remote_project=admin.get_project_id())
+        resp = self.request_attach(server, volume,
+                                   remote_project=admin.get_project_id())
         self.assertRefused(400, 'is not available to you at service '
                                 'provider foreign', resp)
         self.assertUntouched(server, volume)
@@ -55,7 +48,7 @@ class TestBadInput(base.TestCase):
         self.clients.wait_volume('foreign-admin', volume, 'available')
         server = self.boot()
         self.assertRefused(404, 'could not be found',
-                           self.attach(server, volume))
+                           self.request_attach(server, volume))
         self.assertUntouched(server, volume)
 
     def test_volume_already_attached(self):
@@ -63,7 +56,7 @@ class TestBadInput(base.TestCase):
         server, volume = self.attached_server()
         attachment = self.home_attachments(server)[volume]
         other = self.boot()
-        resp = self.attach(other, volume)
+        resp = self.request_attach(other, volume)
         self.assertRefused(400, 'is already attached to instances', resp)
         self.assertEqual({}, self.home_attachments(other))
         self.assertEqual(attachment,
@@ -74,6 +67,6 @@ class TestBadInput(base.TestCase):
         volume = self.volume('foreign')
         server = self.boot()
         reader = self.home_user('reader', 'demo')
-        resp = self.attach(server, volume, session=reader)
+        resp = self.request_attach(server, volume, session=reader)
         self.assertRefused(403, "Policy doesn't allow", resp)
         self.assertUntouched(server, volume)

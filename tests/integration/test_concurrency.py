@@ -20,7 +20,6 @@ both clouds must agree on every volume at each end.
 import concurrent.futures
 
 from mixmatch_sandbox import demo
-from mixmatch_sandbox import foreign
 from tests.integration import base
 
 SERVERS = 5
@@ -77,13 +76,10 @@ class TestConcurrency(base.TestCase):
         self.parallel(self.assertForeignAvailable, volumes)
 
     def _attach(self, server, volume):
-        return self.clients.attach(server, volume, foreign.SP_ID,
-                                   raise_exc=False).status_code
+        return self.request_attach(server, volume).status_code
 
     def _detach(self, server, volume):
-        return self.clients.home.delete(
-            self.clients.nova + '/servers/%s/os-volume_attachments/%s'
-            % (server, volume), raise_exc=False).status_code
+        return self.request_detach(server, volume).status_code
 
     def _wait_volume(self, volume, status):
         self.clients.wait(

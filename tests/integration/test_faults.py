@@ -27,7 +27,7 @@ from mixmatch_sandbox import foreign
 from tests.integration import base
 
 KEYSTONE = 'keystone-foreign-uwsgi'
-CINDER = 'cinder-foreign-api'
+CINDER = 'cinder-foreign'
 
 
 class TestFaults(base.TestCase):
@@ -43,18 +43,6 @@ class TestFaults(base.TestCase):
         proc = base.cli(self.sb, 'up')
         self.assertEqual(0, proc.returncode, proc.stdout[-2000:])
 
-    def attach(self, server, volume, session=None):
-        return (session or self.clients.home).post(
-            self.clients.nova + '/servers/%s/os-volume_attachments' % server,
-            json={'volumeAttachment': {'volumeId': volume,
-                                       'service_provider': foreign.SP_ID}},
-            raise_exc=False)
-
-    def detach(self, server, volume, session=None):
-        return (session or self.clients.home).delete(
-            self.clients.nova + '/servers/%s/os-volume_attachments/%s'
-            % (server, volume), raise_exc=False)
-
     def assertRefused(self, resp, *words):
         self.assertTrue(400 <= resp.status_code < 500,
                         '%d %s' % (resp.status_code, resp.text))
@@ -69,14 +57,14 @@ class TestFaults(base.TestCase):
         volume = self.volume('foreign')
         server = self.boot()
         self.down(service)
-        resp = self.attach(server, volume, session)
+        resp = self.request_attach(server, volume, session)
         self.back_up()
         self.assertRefused(resp, foreign.SP_ID)
         self.assertNothingAttached(server, volume)
         # the server is fine, and the attach goes through now
         self.wait_server(server, 'ACTIVE')
-        self.assertEqual(200, self.attach(server, volume,
-                                          session).status_code)
+        self.assertEqual(200, self.request_attach(
+            server, volume, session).status_code)
         self.clients.wait_volume('foreign', volume, 'in-use')
         self.assertForeignAttached(server, volume)
         return resp
@@ -85,15 +73,15 @@ class TestFaults(base.TestCase):
         server, volume = self.attached_server()
         attachment = self.home_attachments(server)[volume]
         self.down(service)
-        resp = self.detach(server, volume, session)
+        resp = self.request_detach(server, volume, session)
         self.back_up()
         self.assertRefused(resp, foreign.SP_ID)
         self.wait_server(server, 'ACTIVE')
         self.assertEqual(attachment,
                          self.assertForeignAttached(server, volume))
         # the retry, once the service is back
-        self.assertEqual(202, self.detach(server, volume,
-                                          session).status_code)
+        self.assertEqual(202, self.request_detach(
+            server, volume, session).status_code)
         self.clients.wait_volume('foreign', volume, 'available')
         self.clients.wait(lambda: self.home_attachments(server), {},
                           'server %s attachments' % server)

@@ -88,10 +88,8 @@ class TestMigration(base.TestCase):
                 ('migrate', None, '2.1'),
                 ('os-migrateLive', {'host': None, 'block_migration': 'auto'},
                  '2.30')):
-            resp = admin.post(
-                self.clients.nova + '/servers/%s/action' % server,
-                json={action: args}, raise_exc=False,
-                headers={'OpenStack-API-Version': 'compute ' + version})
+            resp = self.admin_action(server, action, args, version,
+                                     session=admin)
             self.assertEqual(409, resp.status_code, resp.text)
             self.assertIn('which your token cannot reach', resp.text)
             self.assertIn(volume, resp.text)

@@ -99,7 +99,7 @@ class TestSecurity(base.TestCase):
         names = {p.name for p in files}
         for name in ('keystone-foreign-uwsgi.log', 'shibd-foreign.log',
                      'nova-api.log', 'nova-compute1.log',
-                     'cinder-foreign-api.log', 'access.log', 'error.log'):
+                     'cinder-foreign.log', 'access.log', 'error.log'):
             self.assertIn(name, names)
         return files
 

@@ -64,11 +64,7 @@ class TestTokenExpiry(base.TestCase):
         volume = self.volume('foreign')
         server = self.boot()
 
-        session.post(
-            self.clients.nova + '/servers/%s/os-volume_attachments' % server,
-            json={'volumeAttachment': {'volumeId': volume,
-                                       'service_provider': foreign.SP_ID}})
-        self.clients.wait_volume('foreign', volume, 'in-use')
+        self.attach_foreign(server, volume, session)
         self.assertForeignAttached(server, volume)
         at_attach = self.nova_exchanges(user_id, {})
         self.assertEqual(sum(at_attach.values()), self.sp_exchanges(user))
@@ -76,8 +72,8 @@ class TestTokenExpiry(base.TestCase):
 
         time.sleep(foreign.TOKEN_LIFE - k2k.MIN_TOKEN_LIFE + 5)
         since = {log: log.stat().st_size for log in self.nova_logs()}
-        session.delete(self.clients.nova + '/servers/%s/os-volume_attachments'
-                       '/%s' % (server, volume))
+        self.assertEqual(202, self.request_detach(server, volume,
+                                                  session).status_code)
         self.clients.wait_volume('foreign', volume, 'available')
         self.clients.wait(lambda: self.home_attachments(server), {},
                           'server %s attachments' % server)
