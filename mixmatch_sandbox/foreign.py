@@ -242,24 +242,20 @@ def cinder(sb):
         # block-storage is the official type; volumev3 for older clients.
         for service_type in ('block-storage', 'volumev3'):
             ks.ensure_endpoint(service_type, 'cinder', url, REGION)
-    if not sb.running('cinder-foreign-api'):
+    if not sb.running('cinder-foreign'):
         with sb.step('foreign cinder: config, db sync', log):
             _cinder_conf(sb, conf, etc)
             sb.run([sb.bin('cinder-manage'), '--config-file', conf,
                     'db', 'sync'], log=log)
     with sb.step('foreign cinder: api, scheduler, volume'):
-        sb.start('cinder-foreign-api', [
-            sb.bin('gunicorn'), '--workers', '1', '--threads', '4',
-            '--keep-alive', '75',   # as sb.gunicorn's
-            '--no-control-socket', '--timeout', '120',
-            '--bind', '%s:%d' % (base.HOST, sb.ports['cinder-foreign']),
-            '--chdir', _cinder_wsgi(sb, conf).parent,
-            'cinder_foreign:application'])
+        sb.wsgi_module('cinder_foreign', 'cinder.wsgi.api:application',
+                       argv=['--config-file', conf])
+        sb.gunicorn('cinder-foreign', 'cinder_foreign')
         for service in ('scheduler', 'volume'):
             sb.start('cinder-foreign-' + service,
                      [sb.bin('cinder-' + service), '--config-file', conf])
         sb.wait_http(sb.url('cinder-foreign', '/'), ok=(200, 400),
-                     name='cinder-foreign-api')
+                     name='cinder-foreign')
     with sb.step('foreign cinder: volume type, backend ready', log):
         volumes.ensure_backend(ks.client.session, sb.url(
             'cinder-foreign', '/v3/%s' % ks.client.get_project_id()),
@@ -326,17 +322,3 @@ def _cinder_conf(sb, conf, etc):
            log=sb.log('cinder-foreign-setup'),
            env={'MIXMATCH_APPLICATION_CREDENTIAL_SECRET': sb.secret(
                'home-' + HOME_CALLBACK_CREDENTIAL)})
-
-
-def _cinder_wsgi(sb, conf):
-    """WSGI module of the Cinder API.
-
-    Cinder parses sys.argv for its config: give it ours, not gunicorn's.
-    """
-    path = sb.path('wsgi', 'cinder_foreign.py')
-    path.write_text(
-        '# Written by mixmatch-sandbox.\n'
-        'import sys\n\n'
-        'sys.argv = [sys.argv[0], "--config-file", %r]\n\n'
-        'from cinder.wsgi.api import application  # noqa\n' % str(conf))
-    return path
