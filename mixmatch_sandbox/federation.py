@@ -26,6 +26,7 @@ from keystoneauth1 import session as ks_session
 from cinder_mixmatch import home_nova
 from mixmatch_sandbox import base
 from mixmatch_sandbox import foreign
+from mixmatch_sandbox import providers
 
 HOME_DEMO_PROJECT = 'demo'
 # the nova.conf section of Nova's own identity at home
@@ -41,15 +42,9 @@ def wire(sb):
     log = sb.log('federation')
     env = {'OS_CLIENT_CONFIG_FILE': str(sb.path('clouds.yaml'))}
     configure = sb.bin('mixmatch-configure')
-    sp = foreign.keystone_url(sb, '')
     with sb.step('k2k: service provider %s at home' % foreign.SP_ID, log):
-        sb.run([configure, '--os-cloud', 'home-admin',
-                'register-service-provider', foreign.SP_ID,
-                '--auth-url', '%s/v3/OS-FEDERATION/identity_providers/%s/'
-                              'protocols/saml2/auth' % (sp, foreign.IDP_ID),
-                '--sp-url', sp + '/Shibboleth.sso/SAML2/ECP',
-                '--description', 'the sandbox foreign cloud'],
-               log=log, env=env)
+        providers.register(sb, foreign.SP_ID,
+                           description='the sandbox foreign cloud')
     with sb.step('k2k: identity provider %s at the foreign cloud'
                  % foreign.IDP_ID, log):
         sb.run([configure, '--os-cloud', 'foreign-admin',

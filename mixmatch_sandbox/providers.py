@@ -10,25 +10,20 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""More service providers in the home Keystone, for the CLI tests and the
-provider list benchmark: distinct ids that all point at the one foreign
-deployment, or a provider whose endpoints refuse connections (down)."""
+"""Service providers in the home Keystone: the sandbox's foreign cloud,
+and more for the CLI tests and the provider list benchmark: distinct ids
+that all point at the one foreign deployment, or a provider whose
+endpoints refuse connections (down)."""
 
 import contextlib
 import socket
-
-from nova_mixmatch.cmd import configure
 
 from mixmatch_sandbox import base
 from mixmatch_sandbox import foreign
 
 
-def _identity(sb):
-    return configure.Keystone(configure.identity_client(
-        cloud='home-admin', config_files=[str(sb.path('clouds.yaml'))]))
-
-
-def register(sb, sp_id, root=None):
+def register(sb, sp_id, root=None,
+             description='mixmatch-sandbox extra provider'):
     """Register ``sp_id`` as a service provider of the home Keystone.
 
     With the foreign cloud's K2K URLs under ``root`` (default: the foreign
@@ -40,13 +35,13 @@ def register(sb, sp_id, root=None):
             '--auth-url', '%s/v3/OS-FEDERATION/identity_providers/%s/'
                           'protocols/saml2/auth' % (root, foreign.IDP_ID),
             '--sp-url', root + '/Shibboleth.sso/SAML2/ECP',
-            '--description', 'mixmatch-sandbox extra provider'],
+            '--description', description],
            log=sb.log('federation'),
            env={'OS_CLIENT_CONFIG_FILE': str(sb.path('clouds.yaml'))})
 
 
 def unregister(sb, sp_id):
-    resp = _identity(sb).client.delete(
+    resp = sb.keystone('home').client.delete(
         '/OS-FEDERATION/service_providers/' + sp_id, raise_exc=False)
     if resp.status_code not in (204, 404):
         raise base.SandboxError('deleting service provider %s: %d %s'
