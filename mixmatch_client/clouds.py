@@ -210,6 +210,7 @@ class Clouds:
         :returns: a list of :class:`Outcome`, home first, then by provider
             in the order given and by project id.
         """
+        # Read the home token once, before the threads share it.
         listed = self.service_providers()
         if home is None:
             home = service_providers is None
@@ -219,19 +220,18 @@ class Clouds:
         if not providers:
             return []
         with concurrent.futures.ThreadPoolExecutor(len(providers)) as pool:
-            futures = [pool.submit(self._query, provider, func,
-                                   provider == HOME or provider in listed)
+            futures = [pool.submit(self._query, provider, func)
                        for provider in providers]
             return [outcome for future in futures
                     for outcome in future.result()]
 
-    def _query(self, provider, func, listed):
+    def _query(self, provider, func):
         try:
-            if not listed:
-                raise exception.ServiceProviderNotFound(
-                    service_provider=provider)
-            scopes = ([self.home()] if provider == HOME
-                      else self.projects(provider))
+            if provider == HOME:
+                scopes = [self.home()]
+            else:
+                self._check_listed(provider)
+                scopes = self.projects(provider)
         except FAILURES as exc:
             return [Outcome(provider, error=reason(exc))]
         if not scopes:
