@@ -14,7 +14,7 @@
 
 Cinder calls Nova back about the servers its volumes are attached to.
 When a home cloud's Nova attached a volume here through K2K, its connector
-names that cloud (``nova_mixmatch.route.CONNECTOR_HOME_KEY``, stored with
+names that cloud (``mixmatch_federation.connector.HOME_KEY``, stored with
 the attachment in Cinder's database): calls about its servers go to its
 Nova; calls about servers of this cloud go to the stock compute API.
 """

@@ -36,7 +36,7 @@ from webob import exc
 from cinder_mixmatch import conf
 from cinder_mixmatch import host
 from cinder_mixmatch import policies
-from nova_mixmatch import route
+from mixmatch_federation import connector as connector_mod
 
 ALIAS = 'os-mixmatch-attachments'
 
@@ -85,9 +85,9 @@ class ConnectorOwner(wsgi.Controller):
             return  # a reservation, or Cinder's validation refuses it
         home = caller_home(req)
         if home is None:
-            connector.pop(route.CONNECTOR_HOME_KEY, None)
+            connector.pop(connector_mod.HOME_KEY, None)
         else:
-            connector[route.CONNECTOR_HOME_KEY] = home
+            connector[connector_mod.HOME_KEY] = home
 
 
 def caller_home(req):

@@ -23,7 +23,7 @@ from cinder.message import api as message_api
 from cinder.message import message_field
 from cinder import objects
 
-from nova_mixmatch import route
+from mixmatch_federation import connector as connector_mod
 
 _ACTIONS = {'extend': message_field.Action.EXTEND_VOLUME,
             'reimage': message_field.Action.REIMAGE_VOLUME}
@@ -38,11 +38,6 @@ class ForeignAttachmentConflict(exception.CinderException):
     safe = True
 
 
-def home_of_connector(connector):
-    """The home cloud an attachment's connector names, or None."""
-    return (connector or {}).get(route.CONNECTOR_HOME_KEY) or None
-
-
 def home_of(context, server_id, volume_id):
     """The home cloud of server_id, as its attachment of volume_id names.
 
@@ -50,7 +45,7 @@ def home_of(context, server_id, volume_id):
     """
     for attachment in objects.VolumeAttachmentList.get_all_by_volume_id(
             context.elevated(), volume_id):
-        home = home_of_connector(attachment.connector)
+        home = connector_mod.home_of(attachment.connector)
         if attachment.instance_uuid == server_id and home:
             return home
     return None
@@ -60,7 +55,7 @@ def home_of_volume(context, volume_id):
     """The home cloud of the server the volume is attached to, or None."""
     for attachment in objects.VolumeAttachmentList.get_all_by_volume_id(
             context.elevated(), volume_id):
-        home = home_of_connector(attachment.connector)
+        home = connector_mod.home_of(attachment.connector)
         if home:
             return home
     return None
@@ -76,9 +71,9 @@ def foreign_attachments(context):
 
     As (attachment, home cloud id) pairs.
     """
-    return [(attachment, home_of_connector(attachment.connector))
+    return [(attachment, connector_mod.home_of(attachment.connector))
             for attachment in objects.VolumeAttachmentList.get_all(context)
-            if home_of_connector(attachment.connector)]
+            if connector_mod.home_of(attachment.connector)]
 
 
 def report_failure(context, what, volume_id):

@@ -31,8 +31,8 @@ from keystoneauth1.identity import access as access_plugin
 from keystoneauth1 import plugin
 from keystoneauth1 import session as ks_session
 
-from nova_mixmatch import exception
-from nova_mixmatch import k2k
+from mixmatch_federation import exception
+from mixmatch_federation import k2k
 
 #: How the home cloud is named where a provider is. Service provider ids
 #: cannot contain parentheses, so it never clashes with one.
@@ -188,7 +188,8 @@ class Clouds:
         """The scope a cross-cloud attach would use at ``service_provider``.
 
         ``project_id``, or else the user's only project there, as Nova's
-        side of mixmatch chooses it (:class:`nova_mixmatch.k2k.FederatedAuth`).
+        side of mixmatch chooses it
+        (:class:`mixmatch_federation.k2k.FederatedAuth`).
 
         :raises: one of :data:`FAILURES`, which says why.
         """

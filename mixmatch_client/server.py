@@ -39,7 +39,7 @@ from osc_lib import utils
 
 from mixmatch_client import clouds
 from mixmatch_client import volume as volume_cmd
-from nova_mixmatch import exception
+from mixmatch_federation import exception
 
 UNKNOWN = 'unknown'
 

@@ -135,8 +135,9 @@ class Sandbox:
         cloud: home or foreign, as <cloud>-admin in clouds.yaml. Only in
         the sandbox venv, where keystoneauth and openstacksdk are.
         """
-        from nova_mixmatch.cmd import configure
-        return configure.Keystone(configure.identity_client(
+        from mixmatch_deploy import clouds
+        from mixmatch_deploy import keystone
+        return keystone.Keystone(clouds.identity_client(
             cloud=cloud + '-admin', config_files=[str(self.clouds_yaml())]))
 
     # Shared services

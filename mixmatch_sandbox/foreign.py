@@ -38,7 +38,7 @@ IDP_ID = 'home'
 SP_ID = 'foreign'
 # Tokens of the foreign Keystone live 150 s, so that the tests see Nova's
 # K2K identities expire and be replaced: mixmatch drops one with less than
-# two minutes to live (nova_mixmatch.k2k.MIN_TOKEN_LIFE).
+# two minutes to live (mixmatch_federation.k2k.MIN_TOKEN_LIFE).
 TOKEN_LIFE = 150
 # The home user and application credential (in the home Keystone) the
 # foreign Cinder calls the home Nova back as (federation.wire makes them).

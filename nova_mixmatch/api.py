@@ -24,18 +24,24 @@ anything; a failure is a 400 with the reason. So is a foreign cloud that is
 down or refuses during an attach or a detach.
 """
 
-from oslo_log import log as logging
-from oslo_policy import policy as oslo_policy
-from webob import exc
+import typing
 
-from nova_mixmatch import clients
+from nova import context as nova_context
+from nova.objects import instance as instance_obj
+from oslo_log import log as logging
+
+from mixmatch_federation import route as route_mod
 from nova_mixmatch import conf
 from nova_mixmatch import db
 from nova_mixmatch import exception
+from nova_mixmatch import faults
+from nova_mixmatch import foreign
 from nova_mixmatch import policies
-from nova_mixmatch import route as route_mod
-from nova_mixmatch import routes
-from nova_mixmatch import volume
+from nova_mixmatch import router
+from nova_mixmatch import sysmeta
+
+__all__ = ['PROPERTIES', 'extend_create_schemas', 'attach_volume',
+           'detach_volume']
 
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
@@ -46,8 +52,12 @@ _ID = {'type': 'string', 'minLength': 1, 'maxLength': 64,
 PROPERTIES = {'service_provider': _ID, 'remote_project': _ID}
 
 
-def extend_create_schemas(*schemas):
-    """Extension of the volume attach request schemas."""
+def extend_create_schemas(*schemas: dict) -> None:
+    """Extension of the volume attach request schemas.
+
+    :param schemas: Nova's JSON schemas of the attach request body, one
+        per microversion range; changed in place.
+    """
     for schema in schemas:
         attachment = schema['properties']['volumeAttachment']
         attachment['properties'].update(PROPERTIES)
@@ -56,30 +66,40 @@ def extend_create_schemas(*schemas):
             'remote_project': ['service_provider']}
 
 
-def attach_volume(proceed, context, instance, body):
-    """Extension around ``compute_api.attach_volume``."""
+def attach_volume(proceed: typing.Callable[[], typing.Any],
+                  context: nova_context.RequestContext,
+                  instance: instance_obj.Instance, body: dict) -> typing.Any:
+    """Extension around ``compute_api.attach_volume``.
+
+    :param proceed: Nova's attach (and the other extensions).
+    :param context: the request's context.
+    :param instance: the server.
+    :param body: the request's ``volumeAttachment``, validated.
+    :returns: what ``proceed()`` returns.
+    :raises: webob.exc.HTTPForbidden when the policy refuses a foreign
+        volume; webob.exc.HTTPBadRequest with the reason when the service
+        provider or remote project is refused or unavailable, or when the
+        foreign cloud fails during the attach. Nothing changes then.
+    """
     service_provider = body.get('service_provider')
     if service_provider is None:
         return proceed()
     volume_id = body['volumeId']
-    try:
+    with faults.answered():
         route = _authorize(context, instance, service_provider,
                            body.get('remote_project'))
-    except oslo_policy.PolicyNotAuthorized as e:
-        raise exc.HTTPForbidden(explanation=str(e))
-    except exception.MixmatchError as e:
-        raise exc.HTTPBadRequest(explanation=str(e))
 
-    routes.hint(context, volume_id, route)
-    previous = instance.system_metadata.get(route_mod.sysmeta_key(volume_id))
-    _record_route(context, instance, volume_id, route.to_sysmeta())
+    router.hint(context, volume_id, route)
+    previous = instance.system_metadata.get(sysmeta.key(volume_id))
+    _record_route(context, instance, volume_id, route.to_json())
     LOG.info('Attaching volume %(volume)s of service provider %(sp)s, '
              'project %(project)s', {'volume': volume_id,
                                      'sp': route.service_provider,
                                      'project': route.project_id},
              instance=instance)
     try:
-        return _answering_foreign_failures(proceed)
+        with faults.answered():
+            return proceed()
     except Exception:
         # Nothing was attached: leave the route as it was, which keeps it
         # for a volume this server already had attached.
@@ -93,7 +113,7 @@ def _record_route(context, instance, volume_id, value):
     The instance shows it too, as saved: Nova's next ``instance.save()``
     must not write system_metadata as a whole (see ``db.save_route``).
     """
-    key = route_mod.sysmeta_key(volume_id)
+    key = sysmeta.key(volume_id)
     if value is None:
         db.delete_route(context, instance.uuid, volume_id)
         instance.system_metadata.pop(key, None)
@@ -103,23 +123,22 @@ def _record_route(context, instance, volume_id, value):
     instance.obj_reset_changes(['system_metadata'])
 
 
-def detach_volume(proceed):
-    """Extension around the volume detach request."""
-    return _answering_foreign_failures(proceed)
+def detach_volume(proceed: typing.Callable[[], typing.Any]) -> typing.Any:
+    """Extension around the volume detach request.
 
-
-def _answering_foreign_failures(proceed):
-    """A foreign cloud down or refusing is a 400 with the reason.
-
-    Nova's API would answer 500 to an exception it does not expect.
+    :param proceed: Nova's detach (and the other extensions).
+    :returns: what ``proceed()`` returns.
+    :raises: webob.exc.HTTPBadRequest with the reason when a foreign cloud
+        is down or refuses (Nova would answer 500); the volume stays
+        attached in both clouds.
     """
-    try:
+    with faults.answered():
         return proceed()
-    except clients.ForeignCallFailed as e:
-        raise exc.HTTPBadRequest(explanation=e.format_message())
 
 
-def _authorize(context, instance, service_provider, remote_project):
+def _authorize(context: nova_context.RequestContext,
+               instance: instance_obj.Instance, service_provider: str,
+               remote_project: str | None) -> route_mod.Route:
     if not CONF.mixmatch.enabled:
         raise exception.NotEnabled()
     policies.authorize(context, policies.ATTACH_FOREIGN,
@@ -128,5 +147,5 @@ def _authorize(context, instance, service_provider, remote_project):
     if allowed and service_provider not in allowed:
         raise exception.ServiceProviderNotAllowed(
             service_provider=service_provider, allowed=', '.join(allowed))
-    return volume.foreign_clients().resolve(
+    return foreign.clients().identities.resolve(
         context, service_provider, remote_project)

@@ -17,26 +17,39 @@ message bus, in the RPC namespace ``mixmatch``, versioned on its own so
 that Nova's RPC APIs are left untouched.
 """
 
+from nova import context as nova_context
+from nova import rpc
 import oslo_messaging as messaging
 
-from nova import rpc
-
+from mixmatch_federation import route
 from nova_mixmatch import db
-from nova_mixmatch import route as route_mod
+
+__all__ = ['RouteEndpoint', 'RouteAPI']
 
 NAMESPACE = 'mixmatch'
 TOPIC = 'conductor'
 
 
 class RouteEndpoint:
-    """Served by nova-conductor (extension point conductor.rpc_endpoints)."""
+    """Served by nova-conductor (extension point conductor.rpc_endpoints).
+
+    The extension point instantiates it once, without arguments, and adds
+    it to the conductor's RPC endpoints.
+    """
 
     target = messaging.Target(namespace=NAMESPACE, version='1.0')
 
-    def lookup_route(self, context, volume_id=None, attachment_id=None):
-        known, route = db.lookup_route(
+    def lookup_route(self, context: nova_context.RequestContext,
+                     volume_id: str | None = None,
+                     attachment_id: str | None = None) -> dict:
+        """Where a volume or an attachment lives.
+
+        :returns: ``{'known': bool, 'route': primitive or None}``, as
+            :func:`nova_mixmatch.db.lookup_route` answers.
+        """
+        known, found = db.lookup_route(
             context, volume_id=volume_id, attachment_id=attachment_id)
-        return {'known': known, 'route': route and route.to_primitive()}
+        return {'known': known, 'route': found and found.to_primitive()}
 
 
 class RouteAPI:
@@ -47,9 +60,13 @@ class RouteAPI:
                                   version='1.0')
         self._client = rpc.get_client(target)
 
-    def lookup_route(self, context, volume_id=None, attachment_id=None):
+    def lookup_route(self, context: nova_context.RequestContext,
+                     volume_id: str | None = None,
+                     attachment_id: str | None = None
+                     ) -> tuple[bool, route.Route | None]:
+        """As :func:`nova_mixmatch.db.lookup_route`, over the bus."""
         reply = self._client.prepare().call(
             context, 'lookup_route', volume_id=volume_id,
             attachment_id=attachment_id)
-        route = reply['route']
-        return reply['known'], route and route_mod.Route.from_primitive(route)
+        found = reply['route']
+        return reply['known'], found and route.Route.from_primitive(found)

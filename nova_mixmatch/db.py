@@ -23,7 +23,8 @@ from nova.db.main import api as main_db
 from nova.db.main import models
 import sqlalchemy as sa
 
-from nova_mixmatch import route as route_mod
+from mixmatch_federation import route
+from nova_mixmatch import sysmeta
 
 
 @main_db.pick_context_manager_reader
@@ -47,18 +48,17 @@ def lookup_route(context, volume_id=None, attachment_id=None):
     if not mappings:
         return False, None
 
-    sysmeta, instance = models.InstanceSystemMetadata, models.Instance
-    value = context.session.query(sysmeta.value).join(
-        instance, instance.uuid == sysmeta.instance_uuid,
+    meta, instance = models.InstanceSystemMetadata, models.Instance
+    value = context.session.query(meta.value).join(
+        instance, instance.uuid == meta.instance_uuid,
     ).filter(
-        sysmeta.instance_uuid.in_({m.instance_uuid for m in mappings}),
-        sysmeta.key.in_({route_mod.sysmeta_key(m.volume_id)
-                         for m in mappings}),
+        meta.instance_uuid.in_({m.instance_uuid for m in mappings}),
+        meta.key.in_({sysmeta.key(m.volume_id) for m in mappings}),
         # A route removed from a live instance (a failed attach) is gone;
         # the routes of a deleted instance were deleted with it.
-        sa.or_(sysmeta.deleted == 0, instance.deleted != 0),
+        sa.or_(meta.deleted == 0, instance.deleted != 0),
     ).limit(1).scalar()
-    return True, value and route_mod.Route.from_sysmeta(value)
+    return True, value and route.Route.from_json(value)
 
 
 def save_route(context, instance_uuid, volume_id, value):
@@ -69,7 +69,7 @@ def save_route(context, instance_uuid, volume_id, value):
     one server at once would each drop the other's route.
     """
     main_db.instance_system_metadata_update(
-        context, instance_uuid, {route_mod.sysmeta_key(volume_id): value},
+        context, instance_uuid, {sysmeta.key(volume_id): value},
         delete=False)
 
 
@@ -81,5 +81,5 @@ def delete_route(context, instance_uuid, volume_id):
     reads its deleted system_metadata rows too.
     """
     main_db.model_query(context, models.InstanceSystemMetadata).filter_by(
-        instance_uuid=instance_uuid, key=route_mod.sysmeta_key(volume_id),
+        instance_uuid=instance_uuid, key=sysmeta.key(volume_id),
     ).delete(synchronize_session=False)

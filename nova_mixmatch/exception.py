@@ -10,49 +10,42 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Errors a user of cross-cloud attach can act on."""
+"""Errors of the Nova side of mixmatch.
+
+The errors shared by every side (unknown service provider, remote project
+unavailable or ambiguous, authentication failed) are in
+:mod:`mixmatch_federation.exception`; these add what only Nova's
+configuration decides, and the failure of a call to a foreign service.
+"""
+
+from nova import exception as nova_exception
+
+from mixmatch_federation import exception
+
+__all__ = ['NotEnabled', 'ServiceProviderNotAllowed', 'NoHomeIdentity',
+           'ForeignCallFailed']
 
 
-class MixmatchError(Exception):
-    """Base class; the message is meant for the API user."""
-
-    msg_fmt = 'Cross-cloud volume operation failed.'
-
-    def __init__(self, **kwargs):
-        self.kwargs = kwargs
-        super().__init__(self.msg_fmt % kwargs)
-
-
-class NotEnabled(MixmatchError):
+class NotEnabled(exception.MixmatchError):
     msg_fmt = 'Attaching volumes of other clouds is not enabled here.'
 
 
-class ServiceProviderNotAllowed(MixmatchError):
+class ServiceProviderNotAllowed(exception.MixmatchError):
     msg_fmt = ('Service provider %(service_provider)s is not allowed here. '
                'Allowed: %(allowed)s.')
 
 
-class ServiceProviderNotFound(MixmatchError):
-    msg_fmt = ('Service provider %(service_provider)s is unknown or disabled '
-               'in the home Keystone.')
-
-
-class RemoteProjectUnavailable(MixmatchError):
-    msg_fmt = ('Project %(project_id)s is not available to you at service '
-               'provider %(service_provider)s. Available: %(choices)s.')
-
-
-class RemoteProjectAmbiguous(MixmatchError):
-    msg_fmt = ('You have %(count)d projects at service provider '
-               '%(service_provider)s; choose one with remote_project. '
-               'Available: %(choices)s.')
-
-
-class ForeignAuthFailed(MixmatchError):
-    msg_fmt = ('Could not authenticate at service provider '
-               '%(service_provider)s: %(reason)s')
-
-
-class NoHomeIdentity(MixmatchError):
+class NoHomeIdentity(exception.MixmatchError):
     msg_fmt = ('A request without a user token needs the [mixmatch] auth '
                'options, the identity Nova uses at home.')
+
+
+class ForeignCallFailed(nova_exception.Invalid):
+    """A call to a foreign cloud failed through no fault of the request.
+
+    A Nova ``Invalid``: Nova's API answers it with a 400 and this message,
+    wherever it comes from, rather than a 500; on a compute host it becomes
+    the instance fault.
+    """
+
+    msg_fmt = 'Service provider %(service_provider)s failed: %(reason)s'

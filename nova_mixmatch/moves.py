@@ -22,44 +22,56 @@ gets a 409 and nothing changes. Scoping the token to the server's project
 is the way to move it.
 """
 
+import typing
+
+from nova import context as nova_context
 from nova import objects
+from nova.objects import instance as instance_obj
 from webob import exc
 
+from mixmatch_federation import route
 from nova_mixmatch import conf
-from nova_mixmatch import exception
-from nova_mixmatch import route as route_mod
-from nova_mixmatch import volume
+from nova_mixmatch import faults
+from nova_mixmatch import foreign
+from nova_mixmatch import sysmeta
+
+__all__ = ['foreign_volumes', 'move_server']
 
 CONF = conf.CONF
+UNREACHABLE = ('Server %(server)s has volume %(volume)s of service provider '
+               '%(sp)s, which your token cannot reach (%(reason)s) Move it '
+               'with a token scoped to the server\'s project.')
 
 
-def foreign_volumes(context, instance):
+def foreign_volumes(context: nova_context.RequestContext,
+                    instance: instance_obj.Instance) -> dict[str, route.Route]:
     """{volume id: route} of the volumes attached to instance elsewhere."""
     bdms = objects.BlockDeviceMappingList.get_by_instance_uuid(
         context, instance.uuid)
-    found = {}
-    for bdm in bdms:
-        value = bdm.volume_id and instance.system_metadata.get(
-            route_mod.sysmeta_key(bdm.volume_id))
-        if value:
-            found[bdm.volume_id] = route_mod.Route.from_sysmeta(value)
-    return found
+    return sysmeta.routes(instance.system_metadata,
+                          [bdm.volume_id for bdm in bdms if bdm.volume_id])
 
 
-def move_server(proceed, context, instance):
-    """Extension around the compute API call of a server move."""
+def move_server(proceed: typing.Callable[[], typing.Any],
+                context: nova_context.RequestContext,
+                instance: instance_obj.Instance) -> typing.Any:
+    """Extension around the compute API call of a server move.
+
+    :param proceed: Nova's move (and the other extensions).
+    :param context: the request's context, the caller's token.
+    :param instance: the server to move.
+    :returns: what ``proceed()`` returns.
+    :raises: webob.exc.HTTPConflict, before anything changes, when the
+        caller's token cannot reach one of the server's foreign volumes.
+    """
     if not CONF.mixmatch.enabled:
         return proceed()
-    clients = volume.foreign_clients()
-    for volume_id, route in sorted(foreign_volumes(context,
+    identities = foreign.clients().identities
+    for volume_id, where in sorted(foreign_volumes(context,
                                                    instance).items()):
-        try:
-            clients.resolve(context, route.service_provider, route.project_id)
-        except exception.MixmatchError as e:
-            raise exc.HTTPConflict(explanation=(
-                'Server %(server)s has volume %(volume)s of service provider '
-                '%(sp)s, which your token cannot reach (%(reason)s) Move it '
-                'with a token scoped to the server\'s project.') % {
-                    'server': instance.uuid, 'volume': volume_id,
-                    'sp': route.service_provider, 'reason': e})
+        with faults.answered(exc.HTTPConflict, UNREACHABLE,
+                             server=instance.uuid, volume=volume_id,
+                             sp=where.service_provider):
+            identities.resolve(context, where.service_provider,
+                               where.project_id)
     return proceed()

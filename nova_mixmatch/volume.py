@@ -18,11 +18,22 @@ translation and only the client underneath changes.
 """
 
 import functools
+import typing
 
-from nova_mixmatch import clients
+from cinderclient import client as cinder_client
+from cinderclient import exceptions as cinder_exception
+from keystoneauth1 import discover
+from keystoneauth1 import session as ks_session
+from nova import context as nova_context
+from nova import exception as nova_exception
+
+from mixmatch_federation import connector as connector_mod
 from nova_mixmatch import conf
-from nova_mixmatch import route as route_mod
-from nova_mixmatch import routes
+from nova_mixmatch import foreign
+from nova_mixmatch.foreign import service
+from nova_mixmatch import router
+
+__all__ = ['BlockStorage', 'cinderclient']
 
 CONF = conf.CONF
 
@@ -42,15 +53,63 @@ ROUTED_METHODS = {
 CONNECTOR_METHODS = ('create', 'update')
 
 
-@functools.cache
-def foreign_clients():
-    """The process-wide cache of foreign clients."""
-    return clients.ForeignClients(CONF.mixmatch.client_cache_size)
+class BlockStorage(service.Service):
+    """The providers' Cinder, at the ``[mixmatch] cinder_*`` options."""
+
+    kind = 'volume'
+    auth_failures = (cinder_exception.Unauthorized,)
+    unreachable = (cinder_exception.ConnectionError,)
+
+    def endpoint(self) -> service.EndpointFilter:
+        return service.EndpointFilter(
+            service_type=CONF.mixmatch.cinder_service_type,
+            interface=CONF.mixmatch.cinder_interface,
+            region_name=CONF.mixmatch.cinder_region_name,
+            min_version='3.0', max_version='3.latest')
+
+    def client(self, session: ks_session.Session,
+               endpoint: discover.EndpointData,
+               context: nova_context.RequestContext,
+               microversion: str | None = None) -> cinder_client.Client:
+        """A cinderclient at ``microversion`` (default 3.0).
+
+        :raises: nova.exception.CinderAPIVersionNotAvailable if the foreign
+            Cinder does not support ``microversion``.
+        """
+        version = microversion or '3.0'
+        if not discover.version_between(
+                endpoint.min_microversion or (3, 0),
+                endpoint.max_microversion,
+                discover.normalize_version_number(version)):
+            raise nova_exception.CinderAPIVersionNotAvailable(
+                version=version)
+        return cinder_client.Client(
+            version, session=session, endpoint_override=endpoint.url,
+            connect_retries=CONF.cinder.http_retries,
+            global_request_id=context.global_id)
+
+    def broken(self, error: Exception) -> bool:
+        return (isinstance(error, cinder_exception.ClientException) and
+                error.code >= 500)
 
 
-def cinderclient(proceed, context, microversion, skip_version_check,
-                 check_only):
-    """Extension of ``nova.volume.cinder.cinderclient``."""
+BLOCK_STORAGE = BlockStorage()
+
+
+def cinderclient(proceed: typing.Callable[[], typing.Any],
+                 context: nova_context.RequestContext,
+                 microversion: str | None, skip_version_check: bool,
+                 check_only: bool) -> typing.Any:
+    """Extension of ``nova.volume.cinder.cinderclient``.
+
+    :param proceed: builds Nova's own client of the home Cinder.
+    :param context: the request context the client is for.
+    :param microversion: the Cinder microversion Nova asks for, or None.
+    :param skip_version_check: Nova's own flag, for the home client.
+    :param check_only: only check the home Cinder's version: no client.
+    :returns: a :class:`RoutingClient` when mixmatch is enabled, else
+        whatever ``proceed()`` returns.
+    """
     if not CONF.mixmatch.enabled or check_only:
         return proceed()
     return RoutingClient(context, proceed, microversion)
@@ -95,11 +154,11 @@ class RoutingManager:
 
     def _call(self, kind, method, resource_id, *args, **kwargs):
         context = self._client.context
-        router = routes.router()
+        routes = router.process_router()
         if kind == 'volume':
-            route = router.for_volume(context, resource_id)
+            route = routes.for_volume(context, resource_id)
         else:
-            route = router.for_attachment(context, resource_id)
+            route = routes.for_attachment(context, resource_id)
         if route is None:
             manager = getattr(self._client.home, self._name)
             return getattr(manager, method)(resource_id, *args, **kwargs)
@@ -113,10 +172,11 @@ class RoutingManager:
             manager = getattr(client, self._name)
             return getattr(manager, method)(resource_id, *args, **kwargs)
 
-        result = foreign_clients().call(
-            context, route, self._client.microversion, foreign_call)
+        result = foreign.clients().call(
+            context, route, BLOCK_STORAGE, foreign_call,
+            microversion=self._client.microversion)
         if (self._name, method) == ('attachments', 'create'):
-            router.learn_attachment(result['id'], route)
+            routes.learn_attachment(result['id'], route)
         return result
 
     @staticmethod
@@ -126,9 +186,9 @@ class RoutingManager:
         Its callbacks for this attachment (volume-extended events, the
         attachment delete protection) then go to the home Nova.
         """
-        home = foreign_clients().federate(
+        home = foreign.clients().identities.federate(
             context, route.service_provider,
             route.project_id).identity_provider
         if home is None:
             return connector
-        return dict(connector, **{route_mod.CONNECTOR_HOME_KEY: home})
+        return connector_mod.naming_home(connector, home)

@@ -37,10 +37,11 @@ from nova.tests.functional import fixtures as func_fixtures
 from nova.tests.functional import integrated_helpers
 from oslo_utils.fixture import uuidsentinel
 
+from mixmatch_federation import route
 from nova_mixmatch import conductor
-from nova_mixmatch import route as route_mod
-from nova_mixmatch import routes
-from nova_mixmatch import volume
+from nova_mixmatch import foreign
+from nova_mixmatch import router
+from nova_mixmatch import sysmeta
 from tests.doubles import cloud
 
 SP = 'sp1'
@@ -79,7 +80,7 @@ class CrossCloudAttachTest(test.TestCase,
         self.start_service('conductor')
         self.start_service('scheduler')
         self.compute = self._start_compute('compute')
-        for cache in (volume.foreign_clients, routes.router):
+        for cache in (foreign.clients, router.process_router):
             cache.cache_clear()
             self.addCleanup(cache.cache_clear)
         self.remote_project = 'k2k-' + self.project_id
@@ -136,9 +137,9 @@ class CrossCloudAttachTest(test.TestCase,
             nova_context.get_admin_context(), server['id'],
             expected_attrs=['system_metadata'])
         self.assertEqual(
-            route_mod.Route(SP, self.remote_project),
-            route_mod.Route.from_sysmeta(
-                instance.system_metadata[route_mod.sysmeta_key(volume_id)]))
+            route.Route(SP, self.remote_project),
+            route.Route.from_json(
+                instance.system_metadata[sysmeta.key(volume_id)]))
         return volume_id
 
     def _detach_foreign(self, server, volume_id):
@@ -170,18 +171,18 @@ class CrossCloudAttachTest(test.TestCase,
             return conductor.RouteAPI().lookup_route(context, **ident)
 
         self.useFixture(fixtures.MonkeyPatch(
-            'nova_mixmatch.routes._lookup', through_conductor))
+            'nova_mixmatch.router._lookup', through_conductor))
 
         # Restart, attach again, detach again.
         self.compute = self.restart_compute_service(self.compute)
-        routes.router.cache_clear()
+        router.process_router.cache_clear()
         self._detach_foreign(server, self._attach_foreign(server))
 
         # Restart between attach and detach: the new compute manager (and
         # here the whole process) has forgotten every route.
         volume_id = self._attach_foreign(server)
         self.compute = self.restart_compute_service(self.compute)
-        routes.router.cache_clear()
+        router.process_router.cache_clear()
         self._detach_foreign(server, volume_id)
         self.assertIn({'attachment_id': mock.ANY}, bus_lookups)
 
@@ -226,7 +227,7 @@ class CrossCloudAttachTest(test.TestCase,
         instance = objects.Instance.get_by_uuid(
             nova_context.get_admin_context(), server['id'],
             expected_attrs=['system_metadata'])
-        self.assertNotIn(route_mod.sysmeta_key(volume_id),
+        self.assertNotIn(sysmeta.key(volume_id),
                          instance.system_metadata)
 
     @settings(max_examples=60, deadline=None, database=None,
@@ -262,5 +263,5 @@ class CrossCloudAttachTest(test.TestCase,
         instance = objects.Instance.get_by_uuid(
             nova_context.get_admin_context(), server['id'],
             expected_attrs=['system_metadata'])
-        self.assertNotIn(route_mod.sysmeta_key(uuidsentinel.missing),
+        self.assertNotIn(sysmeta.key(uuidsentinel.missing),
                          instance.system_metadata)

@@ -21,8 +21,8 @@ Keystone logs each one, with the federated user's name.
 import re
 import time
 
+from mixmatch_federation import k2k
 from mixmatch_sandbox import foreign
-from nova_mixmatch import k2k
 from tests.integration import base
 
 

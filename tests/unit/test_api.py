@@ -19,14 +19,15 @@ from nova import context as nova_context
 from oslo_policy import policy as oslo_policy
 from webob import exc
 
+from mixmatch_federation import exception as federation_exception
+from mixmatch_federation import route
 from nova_mixmatch import api
-from nova_mixmatch import clients
 from nova_mixmatch import exception
-from nova_mixmatch import route as route_mod
-from nova_mixmatch import routes
+from nova_mixmatch import router
+from nova_mixmatch import sysmeta
 from tests.unit import base
 
-FOREIGN = route_mod.Route('sp1', 'p1')
+FOREIGN = route.Route('sp1', 'p1')
 SCHEMA = {
     'type': 'object',
     'properties': {'volumeAttachment': {
@@ -98,11 +99,10 @@ class AttachVolumeTest(base.TestCase):
         self.authorize = self.useFixture(fixtures.MockPatch(
             'nova_mixmatch.policies.authorize')).mock
         self.clients = mock.Mock()
-        self.clients.resolve.return_value = FOREIGN
+        self.clients.identities.resolve.return_value = FOREIGN
         self.useFixture(fixtures.MockPatch(
-            'nova_mixmatch.volume.foreign_clients',
-            return_value=self.clients))
-        self.key = route_mod.sysmeta_key('v1')
+            'nova_mixmatch.foreign.clients', return_value=self.clients))
+        self.key = sysmeta.key('v1')
         self.save_route = self.useFixture(fixtures.MockPatch(
             'nova_mixmatch.db.save_route')).mock
         self.delete_route = self.useFixture(fixtures.MockPatch(
@@ -116,25 +116,25 @@ class AttachVolumeTest(base.TestCase):
         self.flags(enabled=False)
         self.assertEqual('/dev/vdb', self._attach())
         self.assertEqual([], self.instance.saved)
-        self.clients.resolve.assert_not_called()
+        self.clients.identities.resolve.assert_not_called()
 
     def test_foreign_attach(self):
         self.assertEqual('/dev/vdb', self._attach(service_provider='sp1',
                                                   remote_project='p1'))
-        self.clients.resolve.assert_called_once_with(self.context, 'sp1',
-                                                     'p1')
+        self.clients.identities.resolve.assert_called_once_with(
+            self.context, 'sp1', 'p1')
         self.authorize.assert_called_once_with(
             self.context, api.policies.ATTACH_FOREIGN, {'project_id': 'p'})
-        self.assertEqual(FOREIGN, route_mod.Route.from_sysmeta(
+        self.assertEqual(FOREIGN, route.Route.from_json(
             self.instance.system_metadata[self.key]))
         # Saved, that key alone, before Nova's attach started, so that
         # every service sees it.
         self.save_route.assert_called_once_with(
-            self.context, 'instance-uuid', 'v1', FOREIGN.to_sysmeta())
-        self.assertEqual([{self.key: FOREIGN.to_sysmeta()}],
+            self.context, 'instance-uuid', 'v1', FOREIGN.to_json())
+        self.assertEqual([{self.key: FOREIGN.to_json()}],
                          self.instance.saved)
-        self.assertEqual(FOREIGN, routes.router().for_volume(self.context,
-                                                             'v1'))
+        self.assertEqual(FOREIGN, router.process_router().for_volume(
+            self.context, 'v1'))
 
     def _assert_refused(self, error, message, **fields):
         e = self.assertRaises(error, self._attach, **fields)
@@ -157,11 +157,12 @@ class AttachVolumeTest(base.TestCase):
         self.flags(service_providers=['sp2', 'sp3'])
         self._assert_refused(exc.HTTPBadRequest, 'Allowed: sp2, sp3',
                              service_provider='sp1')
-        self.clients.resolve.assert_not_called()
+        self.clients.identities.resolve.assert_not_called()
 
     def test_refused_by_keystone(self):
-        self.clients.resolve.side_effect = exception.ServiceProviderNotFound(
-            service_provider='sp9')
+        self.clients.identities.resolve.side_effect = (
+            federation_exception.ServiceProviderNotFound(
+                service_provider='sp9'))
         self._assert_refused(exc.HTTPBadRequest, 'sp9 is unknown',
                              service_provider='sp9')
 
@@ -183,7 +184,7 @@ class AttachVolumeTest(base.TestCase):
         self.delete_route.assert_not_called()
 
     def test_foreign_cloud_down_during_attach(self):
-        self.proceed.side_effect = clients.ForeignCallFailed(
+        self.proceed.side_effect = exception.ForeignCallFailed(
             service_provider='sp1', reason='its volume service is down')
         e = self.assertRaises(exc.HTTPBadRequest, self._attach,
                               service_provider='sp1')
@@ -195,7 +196,7 @@ class AttachVolumeTest(base.TestCase):
 class DetachVolumeTest(base.TestCase):
 
     def test_foreign_cloud_down_is_a_400(self):
-        failed = mock.Mock(side_effect=clients.ForeignCallFailed(
+        failed = mock.Mock(side_effect=exception.ForeignCallFailed(
             service_provider='sp1', reason='unreachable'))
         e = self.assertRaises(exc.HTTPBadRequest, api.detach_volume, failed)
         self.assertEqual('Service provider sp1 failed: unreachable',

@@ -25,7 +25,7 @@ from oslotest import base
 
 from mixmatch_client import cache
 from mixmatch_client import clouds
-from nova_mixmatch import exception
+from mixmatch_federation import exception
 from tests.doubles import cloud
 
 

@@ -14,11 +14,11 @@ from unittest import mock
 
 from nova import context as nova_context
 
+from mixmatch_federation import route
 from nova_mixmatch import conductor
-from nova_mixmatch import route as route_mod
 from tests.unit import base
 
-FOREIGN = route_mod.Route('sp1', 'p1')
+FOREIGN = route.Route('sp1', 'p1')
 
 
 class RouteEndpointTest(base.TestCase):

@@ -15,10 +15,11 @@ from nova import objects
 from nova import test
 from oslo_utils.fixture import uuidsentinel as uuids
 
+from mixmatch_federation import route
 from nova_mixmatch import db
-from nova_mixmatch import route as route_mod
+from nova_mixmatch import sysmeta
 
-FOREIGN = route_mod.Route('sp1', 'p1')
+FOREIGN = route.Route('sp1', 'p1')
 
 
 class LookupRouteTest(test.TestCase):
@@ -30,7 +31,7 @@ class LookupRouteTest(test.TestCase):
         self.instance = objects.Instance(
             self.context, uuid=uuids.instance, project_id='p',
             user_id='u', system_metadata={
-                route_mod.sysmeta_key(uuids.foreign): FOREIGN.to_sysmeta()})
+                sysmeta.key(uuids.foreign): FOREIGN.to_json()})
         self.instance.create()
         self.foreign = self._bdm(uuids.foreign, uuids.foreign_attachment)
         self._bdm(uuids.home, uuids.home_attachment)
@@ -81,18 +82,18 @@ class LookupRouteTest(test.TestCase):
         instance = objects.Instance.get_by_uuid(
             self.context, self.instance.uuid,
             expected_attrs=['system_metadata'])
-        self.assertNotIn(route_mod.sysmeta_key(uuids.foreign),
+        self.assertNotIn(sysmeta.key(uuids.foreign),
                          instance.system_metadata)
 
     def test_routes_saved_at_once_all_stay(self):
         """Two attaches to one server, each with its stale instance."""
         self._bdm(uuids.second, uuids.second_attachment)
-        second = route_mod.Route('sp2', 'p2')
+        second = route.Route('sp2', 'p2')
         stale = objects.Instance.get_by_uuid(
             self.context, self.instance.uuid, expected_attrs=[
                 'system_metadata'])
         db.save_route(self.context, self.instance.uuid, uuids.second,
-                      second.to_sysmeta())
+                      second.to_json())
         db.delete_route(self.context, self.instance.uuid, uuids.home)
         # the first attach's instance, loaded before, saves other fields
         stale.display_name = 'renamed'
@@ -106,7 +107,7 @@ class LookupRouteTest(test.TestCase):
         other = objects.Instance(
             self.context, uuid=uuids.other, project_id='p', user_id='u',
             system_metadata={
-                route_mod.sysmeta_key(uuids.home): FOREIGN.to_sysmeta()})
+                sysmeta.key(uuids.home): FOREIGN.to_json()})
         other.create()
         self.assertEqual((True, None), db.lookup_route(
             self.context, volume_id=uuids.home))

@@ -17,13 +17,14 @@ from nova import context as nova_context
 from nova import objects
 from webob import exc
 
-from nova_mixmatch import exception
+from mixmatch_federation import exception
+from mixmatch_federation import route
 from nova_mixmatch import moves
-from nova_mixmatch import route as route_mod
+from nova_mixmatch import sysmeta
 from tests.unit import base
 from tests.unit import test_api
 
-FOREIGN = route_mod.Route('sp1', 'p1')
+FOREIGN = route.Route('sp1', 'p1')
 
 
 class MoveServerTest(base.TestCase):
@@ -35,17 +36,16 @@ class MoveServerTest(base.TestCase):
                                                    is_admin=False)
         # v1 foreign, v2 local; v3 was foreign once and is detached now
         self.instance = test_api.FakeInstance({
-            route_mod.sysmeta_key('v1'): FOREIGN.to_sysmeta(),
-            route_mod.sysmeta_key('v3'): route_mod.Route(
-                'sp2', 'p2').to_sysmeta()})
+            sysmeta.key('v1'): FOREIGN.to_json(),
+            sysmeta.key('v3'): route.Route(
+                'sp2', 'p2').to_json()})
         self.useFixture(fixtures.MockPatch(
             'nova.objects.BlockDeviceMappingList.get_by_instance_uuid',
             return_value=[objects.BlockDeviceMapping(volume_id=v)
                           for v in ('v1', 'v2', None)]))
         self.clients = mock.Mock()
         self.useFixture(fixtures.MockPatch(
-            'nova_mixmatch.volume.foreign_clients',
-            return_value=self.clients))
+            'nova_mixmatch.foreign.clients', return_value=self.clients))
         self.proceed = mock.Mock(return_value='moved')
 
     def test_foreign_volumes_of_the_attached_mappings_only(self):
@@ -55,11 +55,11 @@ class MoveServerTest(base.TestCase):
     def test_move_goes_on_when_the_token_reaches_every_volume(self):
         self.assertEqual('moved', moves.move_server(
             self.proceed, self.context, self.instance))
-        self.clients.resolve.assert_called_once_with(self.context, 'sp1',
-                                                     'p1')
+        self.clients.identities.resolve.assert_called_once_with(
+            self.context, 'sp1', 'p1')
 
     def test_move_refused_before_nova_starts(self):
-        self.clients.resolve.side_effect = \
+        self.clients.identities.resolve.side_effect = \
             exception.RemoteProjectUnavailable(
                 project_id='p1', service_provider='sp1', choices='p9')
         e = self.assertRaises(exc.HTTPConflict, moves.move_server,
@@ -73,4 +73,4 @@ class MoveServerTest(base.TestCase):
         self.flags(enabled=False)
         self.assertEqual('moved', moves.move_server(
             self.proceed, self.context, self.instance))
-        self.clients.resolve.assert_not_called()
+        self.clients.identities.resolve.assert_not_called()

@@ -21,7 +21,7 @@ from novaclient import shell
 from novaclient.v2 import shell as v2_shell
 from novaclient.v2 import volumes
 
-from nova_mixmatch import novaclient_extension
+from mixmatch_client import novaclient_extension
 from tests.unit import base
 
 VERSION = api_versions.APIVersion('2.79')

@@ -22,7 +22,7 @@ import subprocess
 import fixtures
 from oslotest import base
 
-from nova_mixmatch.cmd import patch
+from mixmatch_deploy import patch
 
 SERIES = '2026.2'
 _DIFF_RE = re.compile(r'^diff --git a/(\S+) b/(\S+)$', re.MULTILINE)

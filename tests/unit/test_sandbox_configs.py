@@ -21,10 +21,10 @@ import fixtures
 import testtools
 import yaml
 
+from mixmatch_deploy import keystone
 from mixmatch_sandbox import base
 from mixmatch_sandbox import foreign
 from mixmatch_sandbox import home
-from nova_mixmatch.cmd import configure
 
 
 class SandboxTestCase(testtools.TestCase):
@@ -100,7 +100,7 @@ class TestCloudsYaml(SandboxTestCase):
         home.clouds_yaml(self.sb)
         for cloud in ('home', 'foreign'):
             ks = self.sb.keystone(cloud)
-            self.assertIsInstance(ks, configure.Keystone)
+            self.assertIsInstance(ks, keystone.Keystone)
             self.assertEqual('identity', ks.client.service_type)
             self.assertEqual('RegionOne', ks.client.region_name)
             self.assertEqual(

@@ -22,13 +22,13 @@ import subprocess
 
 import fixtures
 
-from nova_mixmatch import clients
-from nova_mixmatch import exception
-from nova_mixmatch import route as route_mod
+from mixmatch_federation import exception
+from mixmatch_federation import route
 from tests.doubles import cloud
 from tests.unit import base
+from tests.unit import test_foreign
 
-ROUTE = route_mod.Route('sp1', 'k2k-home-project')
+ROUTE = route.Route('sp1', 'k2k-home-project')
 
 
 def make_ca_and_server_cert(directory):
@@ -66,18 +66,19 @@ class TLSTest(base.TestCase):
         self.context = base.CloudTestCase.user_context(self)
 
     def test_unknown_ca_is_refused_by_default(self):
+        identities = test_foreign.foreign_clients().identities
         e = self.assertRaises(exception.ForeignAuthFailed,
-                              clients.ForeignClients(8).resolve,
-                              self.context, 'sp1')
+                              identities.resolve, self.context, 'sp1')
         self.assertIn('CERTIFICATE_VERIFY_FAILED', str(e))
         self.assertEqual(0, self.cloud.ecp_exchanges['sp1'])
 
     def test_private_ca_given_as_cafile(self):
         self.flags(cafile=str(self.ca))
         volume_id = self.cloud.create_volume('sp1', ROUTE.project_id)
-        foreign = clients.ForeignClients(8)
-        self.assertEqual(ROUTE, foreign.resolve(self.context, 'sp1'))
-        client = foreign.cinder(self.context, ROUTE)
+        foreign = test_foreign.foreign_clients()
+        self.assertEqual(ROUTE, foreign.identities.resolve(self.context,
+                                                           'sp1'))
+        client = foreign.client(self.context, ROUTE, test_foreign.CINDER)
         self.assertEqual(volume_id, client.volumes.get(volume_id).id)
         self.assertEqual(str(self.ca), client.client.session.verify)
         self.assertEqual(1, self.cloud.ecp_exchanges['sp1'])

@@ -15,11 +15,11 @@ from unittest import mock
 import fixtures
 from nova import context as nova_context
 
-from nova_mixmatch import route as route_mod
+from mixmatch_federation import route
 from nova_mixmatch import volume
 from tests.unit import base
 
-FOREIGN = route_mod.Route('sp1', 'p1')
+FOREIGN = route.Route('sp1', 'p1')
 
 
 class CinderclientHookTest(base.TestCase):
@@ -61,14 +61,16 @@ class RoutingClientTest(base.TestCase):
         self.router.for_volume.return_value = None
         self.router.for_attachment.return_value = None
         self.useFixture(fixtures.MockPatch(
-            'nova_mixmatch.routes.router', return_value=self.router))
+            'nova_mixmatch.router.process_router', return_value=self.router))
         self.foreign = mock.Mock()
         self.foreign_clients = mock.Mock()
         self.foreign_clients.call.side_effect = (
-            lambda ctxt, route, mv, func: func(self.foreign))
-        self.foreign_clients.federate.return_value.identity_provider = 'idp'
+            lambda ctxt, where, service, func, microversion: func(
+                self.foreign))
+        self.identities = self.foreign_clients.identities
+        self.identities.federate.return_value.identity_provider = 'idp'
         self.useFixture(fixtures.MockPatch(
-            'nova_mixmatch.volume.foreign_clients',
+            'nova_mixmatch.foreign.clients',
             return_value=self.foreign_clients))
 
     def test_home_volume(self):
@@ -94,7 +96,8 @@ class RoutingClientTest(base.TestCase):
                       result)
         self.foreign.volumes.begin_detaching.assert_called_once_with('v1')
         self.foreign_clients.call.assert_called_once_with(
-            self.context, FOREIGN, '3.44', mock.ANY)
+            self.context, FOREIGN, volume.BLOCK_STORAGE, mock.ANY,
+            microversion='3.44')
         self.home.volumes.begin_detaching.assert_not_called()
 
     def test_foreign_attachment(self):
@@ -110,7 +113,7 @@ class RoutingClientTest(base.TestCase):
         self.client.attachments.update('a1', connector)
         self.foreign.attachments.update.assert_called_once_with(
             'a1', {'host': 'h', 'mixmatch_home': 'idp'})
-        self.foreign_clients.federate.assert_called_once_with(
+        self.identities.federate.assert_called_once_with(
             self.context, 'sp1', 'p1')
         self.assertEqual({'host': 'h'}, connector)
 
@@ -123,7 +126,7 @@ class RoutingClientTest(base.TestCase):
 
     def test_unknown_home_id_leaves_the_connector(self):
         self.router.for_attachment.return_value = FOREIGN
-        self.foreign_clients.federate.return_value.identity_provider = None
+        self.identities.federate.return_value.identity_provider = None
         self.client.attachments.update('a1', {'host': 'h'})
         self.foreign.attachments.update.assert_called_once_with(
             'a1', {'host': 'h'})
@@ -132,7 +135,7 @@ class RoutingClientTest(base.TestCase):
         self.client.attachments.update('a1', {'host': 'h'})
         self.home.attachments.update.assert_called_once_with(
             'a1', {'host': 'h'})
-        self.foreign_clients.federate.assert_not_called()
+        self.identities.federate.assert_not_called()
 
     def test_attachment_create_routes_by_volume_and_learns(self):
         self.router.for_volume.return_value = FOREIGN

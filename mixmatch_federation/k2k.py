@@ -10,59 +10,33 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Keystone-to-Keystone auth of a home identity at a service provider."""
+"""Keystone-to-Keystone auth of a home identity at one project of a
+service provider.
+
+keystoneauth1's :class:`~keystoneauth1.identity.v3.Keystone2Keystone`
+does the SAML exchange; this module adds what a cross-cloud caller needs
+on top: the remote project chosen explicitly or unambiguously, never "the
+first one", and the home cloud's identity provider id at the provider.
+"""
 
 import re
 
+from keystoneauth1.access import AccessInfo
+from keystoneauth1 import exceptions as ksa_exception
 from keystoneauth1 import identity
-from keystoneauth1 import loading as ks_loading
+from keystoneauth1 import plugin
+from keystoneauth1 import session as ks_session
 
-from nova_mixmatch import conf
-from nova_mixmatch import exception
+from mixmatch_federation import exception
 
-CONF = conf.CONF
-#: Refuse a cached token with less life than this (keystoneauth's margin).
+__all__ = ['MIN_TOKEN_LIFE', 'FederatedAuth', 'remote_projects']
+
+#: Refuse a cached token with less life than this many seconds
+#: (keystoneauth's own margin before it re-authenticates).
 MIN_TOKEN_LIFE = 120
-SERVICE_ROLE = 'service'
 #: Keystone's federated auth URL names the identity provider, as the
 #: service provider registered it (OS-FEDERATION API).
 _IDP_IN_AUTH_URL = re.compile(r'/OS-FEDERATION/identity_providers/([^/]+)/')
-
-
-def nova_identity_configured():
-    """Whether the ``[mixmatch]`` auth options name Nova's own identity."""
-    # With auth_section set, keystoneauth registers auth_type in that
-    # section, not here: ask for auth_section first.
-    return bool(CONF.mixmatch.auth_section or CONF.mixmatch.auth_type)
-
-
-def acts_as_nova(context):
-    """Whether the calls made for ``context`` are Nova's own.
-
-    So are those without a token (periodic tasks), and those made for
-    another service, which holds the service role (a provider Cinder's
-    events): that caller's identity means nothing at the provider.
-    """
-    return not context.auth_token or (
-        SERVICE_ROLE in (context.roles or ()) and nova_identity_configured())
-
-
-def home_auth(context):
-    """The home identity behind ``context``.
-
-    The user's token, rescoped to its project so that Keystone returns the
-    service providers it may use; for Nova's own calls (see
-    :func:`acts_as_nova`), Nova's identity from the ``[mixmatch]`` auth
-    options.
-    """
-    if not acts_as_nova(context):
-        return identity.v3.Token(auth_url=CONF.mixmatch.home_auth_url,
-                                 token=context.auth_token,
-                                 project_id=context.project_id)
-    auth = ks_loading.load_auth_from_conf_options(CONF, conf.GROUP.name)
-    if auth is None:
-        raise exception.NoHomeIdentity()
-    return auth
 
 
 class FederatedAuth(identity.v3.Keystone2Keystone):
@@ -71,29 +45,50 @@ class FederatedAuth(identity.v3.Keystone2Keystone):
     Without ``project_id`` it picks the only project the federated user has
     there, and refuses to guess between several. With one, it checks the
     user may use it, so that both cases fail with the list of choices.
+
+    :param home: the home identity; its token must be project-scoped, so
+        that the home Keystone lists the service providers.
+    :param service_provider: the service provider id in the home Keystone.
+    :param project_id: the project at the service provider, or None.
+    :raises: on authentication, a
+        :class:`~mixmatch_federation.exception.MixmatchError`: the service
+        provider is unknown or disabled, or the project is unavailable or
+        ambiguous; keystoneauth's own errors for the exchange itself.
     """
 
-    def __init__(self, home, service_provider, project_id=None):
+    def __init__(self, home: plugin.BaseAuthPlugin, service_provider: str,
+                 project_id: str | None = None) -> None:
         super().__init__(home, service_provider, project_id=project_id)
-        self.identity_provider = None
+        #: The home cloud's identity provider id at the service provider
+        #: (what its Cinder knows the home cloud by), once authenticated.
+        self.identity_provider: str | None = None
 
     @property
-    def home(self):
+    def home(self) -> plugin.BaseAuthPlugin:
         return self._local_cloud_plugin
 
-    def get_unscoped_auth_ref(self, session):
+    @property
+    def service_provider(self) -> str:
+        return self._sp_id
+
+    def get_unscoped_auth_ref(self, session: ks_session.Session
+                              ) -> AccessInfo:
         # keystoneauth asserts, rather than raises, when the home token does
         # not list the provider (unknown or disabled): check first.
         home = self.home.get_access(session)
-        match = _IDP_IN_AUTH_URL.search(
-            home.service_providers.get_auth_url(self._sp_id))
-        # The home cloud's id at the provider: what its Cinder knows us by.
+        try:
+            auth_url = home.service_providers.get_auth_url(self._sp_id)
+        except ksa_exception.ServiceProviderNotFound:
+            raise exception.ServiceProviderNotFound(
+                service_provider=self._sp_id)
+        match = _IDP_IN_AUTH_URL.search(auth_url)
         self.identity_provider = match and match.group(1)
         unscoped = super().get_unscoped_auth_ref(session)
         self.project_id = self._choose_project(session, unscoped)
         return unscoped
 
-    def _choose_project(self, session, unscoped):
+    def _choose_project(self, session: ks_session.Session,
+                        unscoped: AccessInfo) -> str:
         choices = [p['id'] for p in remote_projects(
             session, self.auth_url, unscoped.auth_token)]
         if self.project_id in choices:
@@ -109,11 +104,13 @@ class FederatedAuth(identity.v3.Keystone2Keystone):
         return choices[0]
 
 
-def remote_projects(session, auth_url, unscoped_token):
+def remote_projects(session: ks_session.Session, auth_url: str,
+                    unscoped_token: str) -> list[dict]:
     """The projects a federated user may scope to, sorted by id.
 
     :param auth_url: the service provider's Keystone v3 URL.
     :param unscoped_token: the user's unscoped token there.
+    :returns: Keystone's project references (``id``, ``name``...).
     """
     resp = session.get(auth_url.rstrip('/') + '/auth/projects',
                        headers={'X-Auth-Token': unscoped_token},

@@ -18,7 +18,12 @@ from keystoneauth1 import session
 from requests_mock.contrib import fixture as rm_fixture
 import testtools
 
-from nova_mixmatch.cmd import configure
+from mixmatch_deploy import cinder
+from mixmatch_deploy import cli
+from mixmatch_deploy import exception
+from mixmatch_deploy import federation
+from mixmatch_deploy import inifile
+from mixmatch_deploy import keystone
 
 URL = 'http://keystone.test/v3'
 
@@ -31,7 +36,7 @@ class TestSetOptions(testtools.TestCase):
             self.useFixture(fixtures.TempDir()).path) / 'nova.conf'
 
     def test_new_file(self):
-        configure.set_options(self.path, 'mixmatch', {'enabled': 'true'})
+        inifile.set_options(self.path, 'mixmatch', {'enabled': 'true'})
         self.assertEqual('[mixmatch]\nenabled = true\n',
                          self.path.read_text())
 
@@ -40,7 +45,7 @@ class TestSetOptions(testtools.TestCase):
             '[DEFAULT]\n# keep me\ndebug = true\n\n'
             '[mixmatch]\nenabled = false\nenabled = false\n\n'
             '[cinder]\nx = 1\n')
-        configure.set_options(self.path, 'mixmatch', {
+        inifile.set_options(self.path, 'mixmatch', {
             'enabled': 'true', 'home_auth_url': URL})
         self.assertEqual(
             '[DEFAULT]\n# keep me\ndebug = true\n\n'
@@ -50,7 +55,7 @@ class TestSetOptions(testtools.TestCase):
     def test_idempotent(self):
         self.path.write_text('[DEFAULT]\ndebug = true\n')
         for _ in range(2):
-            configure.set_options(self.path, 'mixmatch', {'enabled': 'true'})
+            inifile.set_options(self.path, 'mixmatch', {'enabled': 'true'})
         self.assertEqual('[DEFAULT]\ndebug = true\n\n'
                          '[mixmatch]\nenabled = true\n',
                          self.path.read_text())
@@ -61,7 +66,7 @@ class TestKeystone(testtools.TestCase):
     def setUp(self):
         super().setUp()
         self.requests = self.useFixture(rm_fixture.Fixture())
-        self.ks = configure.Keystone(adapter.Adapter(
+        self.ks = keystone.Keystone(adapter.Adapter(
             session.Session(), endpoint_override=URL))
         self.path = '/OS-FEDERATION/service_providers/bu'
         self.body = {'auth_url': 'a', 'sp_url': 's', 'enabled': True}
@@ -93,7 +98,7 @@ class TestKeystone(testtools.TestCase):
         self.requests.get(URL + self.path, json={
             'service_provider': dict(self.body, domain_id='x')})
         self.assertRaises(
-            configure.ConfigureError, self.ks.put_or_patch, self.path,
+            exception.ConfigureError, self.ks.put_or_patch, self.path,
             'service_provider', dict(self.body, domain_id='y'),
             immutable=('domain_id',))
 
@@ -133,7 +138,7 @@ class TestKeystone(testtools.TestCase):
     def test_grant_failure_raises(self):
         self.requests.put(URL + '/projects/p/users/u/roles/r',
                           status_code=404, text='no such role')
-        self.assertRaises(configure.ConfigureError, self.ks.grant,
+        self.assertRaises(exception.ConfigureError, self.ks.grant,
                           'p', 'u', 'r')
 
     def _service(self, endpoints):
@@ -172,7 +177,7 @@ class TestKeystone(testtools.TestCase):
 class TestMapping(testtools.TestCase):
 
     def test_default_mapping(self):
-        rules = configure.default_mapping('k2k-', ['member'])
+        rules = federation.default_mapping('k2k-', ['member'])
         self.assertEqual(
             [{'name': 'k2k-{1}', 'roles': [{'name': 'member'}]}],
             rules[0]['local'][0]['projects'])
@@ -187,7 +192,7 @@ class TestMapping(testtools.TestCase):
                           'any_one_of': ['service']}, rules[1]['remote'][2])
 
     def test_services_group(self):
-        rules = configure.default_mapping('k2k-', ['member'], 'gid')
+        rules = federation.default_mapping('k2k-', ['member'], 'gid')
         self.assertNotIn('group', rules[0]['local'][0])
         self.assertEqual({'id': 'gid'}, rules[1]['local'][0]['group'])
 
@@ -196,7 +201,7 @@ class TestMain(testtools.TestCase):
 
     def test_nova(self):
         path = pathlib.Path(self.useFixture(fixtures.TempDir()).path) / 'n'
-        self.assertEqual(0, configure.main([
+        self.assertEqual(0, cli.main([
             'nova', '--config-file', str(path), '--home-auth-url', URL,
             '--service-providers', 'a,b', '--auth-section', 'service_user']))
         self.assertIn('service_providers = a,b', path.read_text())
@@ -207,9 +212,9 @@ class TestMain(testtools.TestCase):
         path.write_text('[DEFAULT]\nhost = foreign\n'
                         'osapi_volume_extension = old.Ext\n')
         self.useFixture(fixtures.EnvironmentVariable(
-            configure.CINDER_SECRET_VARIABLE, 's3cret'))
+            cinder.SECRET_VARIABLE, 's3cret'))
         for home, cred in (('moc', 'ac1'), ('nu', 'ac2'), ('moc', 'ac3')):
-            self.assertEqual(0, configure.main([
+            self.assertEqual(0, cli.main([
                 'cinder', '--config-file', str(path), '--home-cloud', home,
                 '--home-auth-url', URL,
                 '--application-credential-id', cred]))
@@ -232,8 +237,8 @@ class TestMain(testtools.TestCase):
     def test_cinder_needs_a_secret(self):
         path = pathlib.Path(self.useFixture(fixtures.TempDir()).path) / 'c'
         self.useFixture(fixtures.EnvironmentVariable(
-            configure.CINDER_SECRET_VARIABLE))
-        self.assertEqual(1, configure.main([
+            cinder.SECRET_VARIABLE))
+        self.assertEqual(1, cli.main([
             'cinder', '--config-file', str(path), '--home-cloud', 'moc',
             '--home-auth-url', URL, '--application-credential-id', 'x']))
         self.assertFalse(path.exists())

@@ -55,7 +55,7 @@ def default_series():
 
 def patch_dir(series):
     """Where the patch set of ``series`` is: installed data or checkout."""
-    here = pathlib.Path(__file__).resolve().parents[2]
+    here = pathlib.Path(__file__).resolve().parents[1]
     for root in (pathlib.Path(sys.prefix) / 'share' / 'mixmatch', here):
         candidate = root / 'patches' / 'nova' / series
         if candidate.is_dir():

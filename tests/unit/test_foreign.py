@@ -18,105 +18,116 @@ from keystoneauth1 import loading as ks_loading
 from nova import context as nova_context
 from nova import exception as nova_exception
 
-from nova_mixmatch import clients
+from mixmatch_federation import exception as federation_exception
+from mixmatch_federation import route
 from nova_mixmatch import exception
-from nova_mixmatch import route as route_mod
+from nova_mixmatch.foreign import calls
+from nova_mixmatch.foreign import identities
+from nova_mixmatch import volume
 from tests.unit import base
 
-ROUTE = route_mod.Route('sp1', 'k2k-home-project')
+ROUTE = route.Route('sp1', 'k2k-home-project')
+CINDER = volume.BLOCK_STORAGE
+
+
+def foreign_clients(size=8):
+    return calls.ForeignClients(identities.IdentityCache(size))
 
 
 class ForeignClientsTest(base.CloudTestCase):
 
     def setUp(self):
         super().setUp()
-        self.clients = clients.ForeignClients(size=8)
+        self.clients = foreign_clients()
+        self.identities = self.clients.identities
         self.context = self.user_context()
 
     def test_one_exchange_per_identity(self):
-        first = self.clients.federate(self.context, 'sp1', ROUTE.project_id)
-        again = self.clients.federate(self.context, 'sp1', ROUTE.project_id)
+        first = self.identities.federate(self.context, 'sp1', ROUTE.project_id)
+        again = self.identities.federate(self.context, 'sp1', ROUTE.project_id)
         self.assertIs(first, again)
         self.assertEqual(1, self.cloud.ecp_exchanges['sp1'])
         # Another user is another identity.
-        self.clients.federate(self.user_context('bob'), 'sp1',
-                              'k2k-home-project')
+        self.identities.federate(self.user_context('bob'), 'sp1',
+                                 'k2k-home-project')
         self.assertEqual(2, self.cloud.ecp_exchanges['sp1'])
 
     def test_identity_provider_is_the_home_id_at_the_provider(self):
-        identity = self.clients.federate(self.context, 'sp1',
-                                         ROUTE.project_id)
+        identity = self.identities.federate(self.context, 'sp1',
+                                            ROUTE.project_id)
         self.assertEqual('idp', identity.identity_provider)
 
     def test_concurrent_first_use_exchanges_once(self):
         threads = [threading.Thread(
-            target=self.clients.federate,
+            target=self.identities.federate,
             args=(self.context, 'sp1', ROUTE.project_id)) for _ in range(8)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         self.assertEqual(1, self.cloud.ecp_exchanges['sp1'])
-        self.assertEqual({}, self.clients._building)
+        self.assertEqual({}, self.identities._building)
 
     def test_resolve_picks_the_only_project(self):
-        self.assertEqual(ROUTE, self.clients.resolve(self.context, 'sp1'))
+        self.assertEqual(ROUTE, self.identities.resolve(self.context, 'sp1'))
         # The resolved identity serves the route and the next resolve.
-        self.clients.federate(self.context, 'sp1', ROUTE.project_id)
-        self.assertEqual(ROUTE, self.clients.resolve(self.context, 'sp1'))
+        self.identities.federate(self.context, 'sp1', ROUTE.project_id)
+        self.assertEqual(ROUTE, self.identities.resolve(self.context, 'sp1'))
         self.assertEqual(1, self.cloud.ecp_exchanges['sp1'])
         # Forgetting the route forgets the pick too.
-        self.clients.forget(self.context, ROUTE)
-        self.assertEqual(ROUTE, self.clients.resolve(self.context, 'sp1'))
+        self.identities.forget(self.context, ROUTE)
+        self.assertEqual(ROUTE, self.identities.resolve(self.context, 'sp1'))
         self.assertEqual(2, self.cloud.ecp_exchanges['sp1'])
 
     def test_resolve_refuses_to_guess(self):
         self.cloud.add_remote_project('sp1', 'alice', 'other')
-        e = self.assertRaises(exception.RemoteProjectAmbiguous,
-                              self.clients.resolve, self.context, 'sp1')
+        e = self.assertRaises(federation_exception.RemoteProjectAmbiguous,
+                              self.identities.resolve, self.context, 'sp1')
         self.assertIn('k2k-home-project, other', str(e))
         self.assertEqual(
-            route_mod.Route('sp1', 'other'),
-            self.clients.resolve(self.context, 'sp1', 'other'))
+            route.Route('sp1', 'other'),
+            self.identities.resolve(self.context, 'sp1', 'other'))
 
     def test_resolve_unavailable_project(self):
-        e = self.assertRaises(exception.RemoteProjectUnavailable,
-                              self.clients.resolve, self.context, 'sp1',
+        e = self.assertRaises(federation_exception.RemoteProjectUnavailable,
+                              self.identities.resolve, self.context, 'sp1',
                               'not-mine')
         self.assertIn('Available: k2k-home-project', str(e))
 
     def test_unknown_or_disabled_service_provider(self):
         self.cloud.disable_service_provider('sp2')
         for sp in ('nope', 'sp2'):
-            e = self.assertRaises(exception.ServiceProviderNotFound,
-                                  self.clients.resolve, self.context, sp)
+            e = self.assertRaises(federation_exception.ServiceProviderNotFound,
+                                  self.identities.resolve, self.context, sp)
             self.assertIn(sp, str(e))
 
     def test_service_provider_down(self):
         self.cloud.set_down('sp1', keystone=True)
-        e = self.assertRaises(exception.ForeignAuthFailed,
-                              self.clients.resolve, self.context, 'sp1')
+        e = self.assertRaises(federation_exception.ForeignAuthFailed,
+                              self.identities.resolve, self.context, 'sp1')
         self.assertIn('sp1', str(e))
 
     def test_cinder_client_talks_to_the_foreign_cinder(self):
         volume_id = self.cloud.create_volume('sp1', ROUTE.project_id)
-        client = self.clients.cinder(self.context, ROUTE, '3.44')
+        client = self.clients.client(self.context, ROUTE, CINDER,
+                                     microversion='3.44')
         self.assertEqual('3.44', client.api_version.get_string())
         self.assertEqual(volume_id, client.volumes.get(volume_id).id)
         self.assertTrue(client.client.session.verify)
 
     def test_microversion_unsupported_by_the_foreign_cinder(self):
         self.assertRaises(nova_exception.CinderAPIVersionNotAvailable,
-                          self.clients.cinder, self.context, ROUTE, '3.99')
+                          self.clients.client, self.context, ROUTE, CINDER,
+                          microversion='3.99')
 
     def test_call_reauthenticates_once(self):
         volume_id = self.cloud.create_volume('sp1', ROUTE.project_id)
         get = lambda client: client.volumes.get(volume_id).id  # noqa: E731
         self.assertEqual(volume_id, self.clients.call(
-            self.context, ROUTE, None, get))
+            self.context, ROUTE, CINDER, get))
         self.cloud.revoke_sp_tokens('sp1')
         self.assertEqual(volume_id, self.clients.call(
-            self.context, ROUTE, None, get))
+            self.context, ROUTE, CINDER, get))
         self.assertEqual(2, self.cloud.ecp_exchanges['sp1'])
 
     def test_call_gives_up_after_one_retry(self):
@@ -126,8 +137,8 @@ class ForeignClientsTest(base.CloudTestCase):
             calls.append(client)
             raise cinder_exception.Unauthorized(401)
 
-        e = self.assertRaises(clients.ForeignCallFailed, self.clients.call,
-                              self.context, ROUTE, None, refused)
+        e = self.assertRaises(exception.ForeignCallFailed, self.clients.call,
+                              self.context, ROUTE, CINDER, refused)
         self.assertIn('Service provider sp1 failed: Could not authenticate',
                       e.format_message())
         self.assertEqual(400, e.code)
@@ -145,28 +156,28 @@ class ForeignClientsTest(base.CloudTestCase):
                 (ksa_exception.ConnectFailure('refused'), 'is unreachable'),
                 (cinder_exception.ClientException(503, 'down'),
                  'answered down (HTTP 503)')):
-            e = self.assertRaises(clients.ForeignCallFailed,
+            e = self.assertRaises(exception.ForeignCallFailed,
                                   self.clients.call, self.context, ROUTE,
-                                  None, fails(error))
+                                  CINDER, fails(error))
             self.assertIsInstance(e, nova_exception.Invalid)
             self.assertIn('Service provider sp1 failed: its volume service %s'
                           % words, e.format_message())
         # the request's own faults stay Cinder's, for Nova to translate
         self.assertRaises(cinder_exception.NotFound, self.clients.call,
-                          self.context, ROUTE, None,
+                          self.context, ROUTE, CINDER,
                           fails(cinder_exception.NotFound(404)))
 
     def test_cache_is_bounded(self):
-        small = clients.ForeignClients(size=1)
+        small = identities.IdentityCache(1)
         small.federate(self.context, 'sp1', ROUTE.project_id)
         small.federate(self.user_context('bob'), 'sp1', 'k2k-home-project')
         small.federate(self.context, 'sp1', ROUTE.project_id)
         self.assertEqual(3, self.cloud.ecp_exchanges['sp1'])
 
     def test_forget(self):
-        self.clients.federate(self.context, 'sp1', ROUTE.project_id)
-        self.clients.forget(self.context, ROUTE)
-        self.clients.federate(self.context, 'sp1', ROUTE.project_id)
+        self.identities.federate(self.context, 'sp1', ROUTE.project_id)
+        self.identities.forget(self.context, ROUTE)
+        self.identities.federate(self.context, 'sp1', ROUTE.project_id)
         self.assertEqual(2, self.cloud.ecp_exchanges['sp1'])
 
 
@@ -184,7 +195,8 @@ class ServiceTokenTest(base.CloudTestCase):
         self.flags(auth_url=self.cloud.home_auth_url, username='nova',
                    password='secret', project_id='service',
                    user_domain_id='default')
-        self.clients = clients.ForeignClients(size=8)
+        self.clients = foreign_clients()
+        self.identities = self.clients.identities
 
     def test_another_service_reads_as_nova(self):
         """Nova reads a user's volume for a service: a Cinder's event."""
@@ -192,7 +204,7 @@ class ServiceTokenTest(base.CloudTestCase):
         self.cloud.add_user('cinder', 'service', roles=('service',))
         context = self.user_context('cinder', 'service')
         context.roles = ['service']
-        client = self.clients.cinder(context, ROUTE)
+        client = self.clients.client(context, ROUTE, CINDER)
         self.assertEqual(volume_id, client.volumes.get(volume_id).id)
         headers = self._cinder_requests()[-1]
         # Nova's own federated identity, which needs no service token.
@@ -205,7 +217,7 @@ class ServiceTokenTest(base.CloudTestCase):
     def test_foreign_service_token(self):
         volume_id = self.cloud.create_volume('sp1', ROUTE.project_id)
         context = self.user_context()
-        client = self.clients.cinder(context, ROUTE)
+        client = self.clients.client(context, ROUTE, CINDER)
         self.assertEqual(volume_id, client.volumes.get(volume_id).id)
         headers = self._cinder_requests()[-1]
         service = headers['X-Service-Token']
@@ -217,18 +229,19 @@ class ServiceTokenTest(base.CloudTestCase):
                        if r[0] == 'home'}
         self.assertNotIn(service, home_tokens | {'alice:home-project'})
         # In the route's project, where it is a service too.
-        nova = self.clients.federate(nova_context.get_admin_context(), 'sp1',
-                                     ROUTE.project_id)
+        nova = self.identities.federate(nova_context.get_admin_context(),
+                                        'sp1', ROUTE.project_id)
         self.assertEqual(ROUTE.project_id, nova.project_id)
         # Nova's identity is cached like any other.
-        self.clients.cinder(self.user_context('bob'), route_mod.Route(
-            'sp1', 'k2k-home-project')).volumes.get(volume_id)
+        self.clients.client(self.user_context('bob'), route.Route(
+            'sp1', 'k2k-home-project'), CINDER).volumes.get(volume_id)
         self.assertEqual(3, self.cloud.ecp_exchanges['sp1'])
 
     def test_token_less_context_is_nova_itself(self):
         volume_id = self.cloud.create_volume('sp1', 'k2k-service')
-        client = self.clients.cinder(nova_context.get_admin_context(),
-                                     route_mod.Route('sp1', 'k2k-service'))
+        client = self.clients.client(nova_context.get_admin_context(),
+                                     route.Route('sp1', 'k2k-service'),
+                                     CINDER)
         self.assertEqual(volume_id, client.volumes.get(volume_id).id)
         self.assertNotIn('X-Service-Token', self._cinder_requests()[-1])
         self.assertEqual(1, self.cloud.ecp_exchanges['sp1'])
@@ -240,8 +253,8 @@ class ShortLivedTokensTest(base.CloudTestCase):
     TOKEN_TTL = 60
 
     def test_no_identity_outlives_its_token(self):
-        foreign = clients.ForeignClients(size=8)
+        cache = identities.IdentityCache(8)
         context = self.user_context()
-        foreign.federate(context, 'sp1', ROUTE.project_id)
-        foreign.federate(context, 'sp1', ROUTE.project_id)
+        cache.federate(context, 'sp1', ROUTE.project_id)
+        cache.federate(context, 'sp1', ROUTE.project_id)
         self.assertEqual(2, self.cloud.ecp_exchanges['sp1'])

@@ -9,3 +9,11 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
+
+"""The error of a deployment step, with the reason for the operator."""
+
+__all__ = ['ConfigureError']
+
+
+class ConfigureError(Exception):
+    pass

@@ -15,7 +15,7 @@ from keystoneauth1 import loading as ks_loading
 from nova import context as nova_context
 
 from nova_mixmatch import exception
-from nova_mixmatch import k2k
+from nova_mixmatch.foreign import home
 from tests.unit import base
 
 
@@ -25,14 +25,14 @@ class HomeAuthTest(base.TestCase):
         context = nova_context.RequestContext('u', 'p', is_admin=False,
                                               auth_token='tok')
         self.flags(home_auth_url='https://keystone.example.org/v3')
-        auth = k2k.home_auth(context)
+        auth = home.home_auth(context)
         self.assertIsInstance(auth, identity.v3.Token)
         self.assertEqual('https://keystone.example.org/v3', auth.auth_url)
         self.assertEqual('p', auth.project_id)
 
     def test_without_token_needs_nova_identity(self):
         context = nova_context.get_admin_context()
-        self.assertRaises(exception.NoHomeIdentity, k2k.home_auth, context)
+        self.assertRaises(exception.NoHomeIdentity, home.home_auth, context)
 
     def test_without_token_uses_nova_identity(self):
         self.flags(auth_type='password')
@@ -42,7 +42,7 @@ class HomeAuthTest(base.TestCase):
         self.flags(auth_url='https://keystone.example.org/v3',
                    username='nova', password='secret', project_name='service',
                    user_domain_id='default', project_domain_id='default')
-        auth = k2k.home_auth(nova_context.get_admin_context())
+        auth = home.home_auth(nova_context.get_admin_context())
         self.assertIsInstance(auth, identity.Password)
 
     def test_another_service_acts_as_nova(self):
@@ -50,13 +50,13 @@ class HomeAuthTest(base.TestCase):
         context = nova_context.RequestContext(
             'cinder', 'service', is_admin=False, auth_token='tok',
             roles=['service'])
-        self.assertFalse(k2k.acts_as_nova(context))
+        self.assertFalse(home.acts_as_nova(context))
         self.flags(auth_type='password')
-        self.assertTrue(k2k.acts_as_nova(context))
+        self.assertTrue(home.acts_as_nova(context))
 
     def test_users_act_as_themselves(self):
         self.flags(auth_type='password')
-        self.assertFalse(k2k.acts_as_nova(nova_context.RequestContext(
+        self.assertFalse(home.acts_as_nova(nova_context.RequestContext(
             'u', 'p', is_admin=False, auth_token='tok',
             roles=['member', 'admin'])))
 
@@ -64,12 +64,12 @@ class HomeAuthTest(base.TestCase):
 class NovaIdentityConfiguredTest(base.TestCase):
 
     def test_not_configured(self):
-        self.assertFalse(k2k.nova_identity_configured())
+        self.assertFalse(home.nova_identity_configured())
 
     def test_auth_section(self):
         self.flags(auth_section='service_user')
-        self.assertTrue(k2k.nova_identity_configured())
+        self.assertTrue(home.nova_identity_configured())
 
     def test_auth_type(self):
         self.flags(auth_type='password')
-        self.assertTrue(k2k.nova_identity_configured())
+        self.assertTrue(home.nova_identity_configured())

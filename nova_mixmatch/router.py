@@ -19,56 +19,72 @@ request's context only.
 """
 
 import functools
+import typing
 
+from nova import context as nova_context
 from nova.objects import base as objects_base
 
+from mixmatch_federation import route
 from nova_mixmatch import conductor
 from nova_mixmatch import conf
 from nova_mixmatch import db
 from nova_mixmatch import lru
 
+__all__ = ['Router', 'hint', 'process_router']
+
+Context = nova_context.RequestContext
+#: (context, volume_id=... or attachment_id=...) -> (known, route)
+Lookup = typing.Callable[..., tuple[bool, route.Route | None]]
 _HINTS_ATTR = 'mixmatch_routes'
 _MISSING = object()
 
 
-def hint(context, volume_id, route):
-    """Tell the rest of this request that ``volume_id`` lives at ``route``."""
+def hint(context: Context, volume_id: str, where: route.Route) -> None:
+    """Tell the rest of this request that ``volume_id`` lives at ``where``."""
     hints = dict(getattr(context, _HINTS_ATTR, {}))
-    hints[volume_id] = route
+    hints[volume_id] = where
     setattr(context, _HINTS_ATTR, hints)
 
 
 class Router:
+    """The cloud of volume and attachment ids, cached.
 
-    def __init__(self, lookup, size):
+    :param lookup: reads the route of an id from the database.
+    :param size: how many ids to keep.
+    """
+
+    def __init__(self, lookup: Lookup, size: int) -> None:
         self._lookup = lookup
         self._cache = lru.LRU(size)
 
-    def for_volume(self, context, volume_id):
+    def for_volume(self, context: Context, volume_id: str
+                   ) -> route.Route | None:
         """The route of ``volume_id``, or None for the home cloud."""
         hinted = getattr(context, _HINTS_ATTR, {}).get(volume_id)
         return hinted or self._resolve(context, volume_id=volume_id)
 
-    def for_attachment(self, context, attachment_id):
+    def for_attachment(self, context: Context, attachment_id: str
+                       ) -> route.Route | None:
         """The route of ``attachment_id``, or None for the home cloud."""
         return self._resolve(context, attachment_id=attachment_id)
 
-    def learn_attachment(self, attachment_id, route):
+    def learn_attachment(self, attachment_id: str,
+                         where: route.Route) -> None:
         """Remember a foreign attachment as soon as its cloud created it."""
-        self._cache.put(('attachment_id', attachment_id), route)
+        self._cache.put(('attachment_id', attachment_id), where)
 
     def _resolve(self, context, **ident):
         key = next(iter(ident.items()))
-        route = self._cache.get(key, _MISSING)
-        if route is _MISSING:
-            known, route = self._lookup(context, **ident)
+        found = self._cache.get(key, _MISSING)
+        if found is _MISSING:
+            known, found = self._lookup(context, **ident)
             if known:
-                self._cache.put(key, route)
-        return route
+                self._cache.put(key, found)
+        return found
 
 
 @functools.cache
-def _conductor():
+def _conductor() -> conductor.RouteAPI:
     return conductor.RouteAPI()
 
 
@@ -81,6 +97,6 @@ def _lookup(context, **ident):
 
 
 @functools.cache
-def router():
+def process_router() -> Router:
     """The process-wide router."""
     return Router(_lookup, conf.CONF.mixmatch.route_cache_size)

@@ -16,11 +16,11 @@ import fixtures
 from nova import context as nova_context
 from nova.objects import base as objects_base
 
-from nova_mixmatch import route as route_mod
-from nova_mixmatch import routes
+from mixmatch_federation import route
+from nova_mixmatch import router
 from tests.unit import base
 
-FOREIGN = route_mod.Route('sp1', 'p1')
+FOREIGN = route.Route('sp1', 'p1')
 
 
 class RouterTest(base.TestCase):
@@ -28,7 +28,7 @@ class RouterTest(base.TestCase):
     def setUp(self):
         super().setUp()
         self.lookup = mock.Mock(return_value=(True, FOREIGN))
-        self.router = routes.Router(self.lookup, size=2)
+        self.router = router.Router(self.lookup, size=2)
         self.context = nova_context.RequestContext('u', 'p', is_admin=False)
 
     def test_known_answers_are_cached(self):
@@ -55,7 +55,7 @@ class RouterTest(base.TestCase):
         self.assertEqual(2, self.lookup.call_count)
 
     def test_hint_is_for_this_request_only(self):
-        routes.hint(self.context, 'v1', FOREIGN)
+        router.hint(self.context, 'v1', FOREIGN)
         self.assertEqual(FOREIGN, self.router.for_volume(self.context, 'v1'))
         self.lookup.assert_not_called()
         other = nova_context.RequestContext('u', 'p', is_admin=False)
@@ -84,13 +84,13 @@ class LookupTest(base.TestCase):
     def setUp(self):
         super().setUp()
         self.context = nova_context.RequestContext('u', 'p', is_admin=False)
-        routes._conductor.cache_clear()
-        self.addCleanup(routes._conductor.cache_clear)
+        router._conductor.cache_clear()
+        self.addCleanup(router._conductor.cache_clear)
 
     @mock.patch('nova_mixmatch.db.lookup_route', return_value=(True, None))
     def test_with_database(self, db_lookup):
         self.assertEqual((True, None),
-                         routes._lookup(self.context, volume_id='v1'))
+                         router._lookup(self.context, volume_id='v1'))
         db_lookup.assert_called_once_with(self.context, volume_id='v1')
 
     @mock.patch('nova_mixmatch.db.lookup_route')
@@ -100,7 +100,7 @@ class LookupTest(base.TestCase):
         self.useFixture(fixtures.MockPatchObject(
             objects_base.NovaObject, 'indirection_api', mock.sentinel.api))
         self.assertEqual((True, FOREIGN),
-                         routes._lookup(self.context, attachment_id='a1'))
+                         router._lookup(self.context, attachment_id='a1'))
         route_api.return_value.lookup_route.assert_called_once_with(
             self.context, attachment_id='a1')
         db_lookup.assert_not_called()
