@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 import pathlib
+import stat
 import threading
 
 
@@ -37,15 +38,26 @@ class K2KCache:
         return self._dir / hashlib.sha256(
             '\0'.join(key).encode()).hexdigest()
 
+    def _private(self):
+        """The directory, made (or made again) its owner's only.
+
+        One given by the user may exist already, readable by others: its
+        tokens would be theirs too.
+        """
+        self._dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if stat.S_IMODE(self._dir.stat().st_mode) != 0o700:
+            self._dir.chmod(0o700)
+
     def load(self, key):
         """What :meth:`save` stored under ``key``, or None."""
         try:
+            self._private()
             return json.loads(self._path(key).read_text())
         except (OSError, ValueError):
             return None
 
     def save(self, key, value):
-        self._dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._private()
         path = self._path(key)
         partial = path.with_name('%s.%d.%d' % (path.name, os.getpid(),
                                                threading.get_ident()))

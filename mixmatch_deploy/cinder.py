@@ -18,11 +18,14 @@ import os
 from mixmatch_deploy import exception
 from mixmatch_deploy import inifile
 
-__all__ = ['COMPUTE_API', 'EXTENSIONS', 'SECRET_VARIABLE', 'configure']
+__all__ = ['COMPUTE_API', 'EXTENSION', 'SECRET_VARIABLE', 'configure']
 
 COMPUTE_API = 'cinder_mixmatch.compute.API'
-EXTENSIONS = ['cinder.api.contrib.standard_extensions',
-              'cinder_mixmatch.extension.Mixmatch']
+#: Cinder's own [DEFAULT] compute_api_class and osapi_volume_extension
+#: defaults: an option set replaces its default, so they are written too.
+STOCK_COMPUTE_API = 'cinder.compute.nova.API'
+STOCK_EXTENSIONS = ['cinder.api.contrib.standard_extensions']
+EXTENSION = 'cinder_mixmatch.extension.Mixmatch'
 #: Where the command line takes the application credential's secret from.
 SECRET_VARIABLE = 'MIXMATCH_APPLICATION_CREDENTIAL_SECRET'
 
@@ -37,6 +40,11 @@ def configure(config_file: os.PathLike | str, home_cloud: str,
               cafile: str | None = None) -> str:
     """Add ``home_cloud`` to the home clouds of ``config_file``.
 
+    The operator's settings stay: its API extensions are kept beside
+    mixmatch's, and its compute API class serves this cloud's own servers
+    (``[mixmatch] local_compute_api_class``). The file holds a secret: it
+    is made unreadable to others.
+
     :param home_cloud: the home cloud's identity provider id in this
         cloud's Keystone.
     :param home_auth_url: the home Keystone's v3 URL.
@@ -49,21 +57,29 @@ def configure(config_file: os.PathLike | str, home_cloud: str,
     """
     if not application_credential_secret:
         raise exception.ConfigureError(
-            'no application credential secret (--application-credential-'
-            'secret or $%s)' % SECRET_VARIABLE)
+            'no application credential secret ($%s, or '
+            '--application-credential-secret-file)' % SECRET_VARIABLE)
     if application_credential_name and not username:
         raise exception.ConfigureError(
             '--application-credential-name needs --username')
+    inifile.make_private(config_file)
     homes = [h for value in inifile.get_option(config_file, 'mixmatch',
                                                'home_clouds')[:1]
              for h in value.split(',') if h]
     if home_cloud not in homes:
         homes.append(home_cloud)
+    mixmatch = {'home_clouds': ','.join(homes)}
+    # The operator's own compute API still serves this cloud's servers.
+    local = inifile.get_option(config_file, 'DEFAULT', 'compute_api_class')
+    if local and local[0] not in (COMPUTE_API, STOCK_COMPUTE_API):
+        mixmatch['local_compute_api_class'] = local[0]
+    extensions = inifile.get_option(
+        config_file, 'DEFAULT', 'osapi_volume_extension') or STOCK_EXTENSIONS
     inifile.set_options(config_file, 'DEFAULT', {
         'compute_api_class': COMPUTE_API,
-        'osapi_volume_extension': EXTENSIONS})
-    inifile.set_options(config_file, 'mixmatch',
-                        {'home_clouds': ','.join(homes)})
+        'osapi_volume_extension': list(dict.fromkeys(
+            extensions + [EXTENSION]))})
+    inifile.set_options(config_file, 'mixmatch', mixmatch)
     home = {'auth_type': 'v3applicationcredential',
             'auth_url': home_auth_url,
             'application_credential_secret': application_credential_secret}

@@ -141,10 +141,11 @@ def _parser(argv):
                       help='with --username and --user-domain-name')
     cinder_cmd.add_argument('--username')
     cinder_cmd.add_argument('--user-domain-name', default='Default')
+    # Never on the command line, which every user of the host can read.
     cinder_cmd.add_argument(
-        '--application-credential-secret',
-        default=os.environ.get(cinder.SECRET_VARIABLE),
-        help='default: $%s' % cinder.SECRET_VARIABLE)
+        '--application-credential-secret-file', type=argparse.FileType(),
+        help='a file holding the secret ("-": standard input); default: '
+             '$%s' % cinder.SECRET_VARIABLE)
     cinder_cmd.add_argument('--region-name',
                             help='region of the home Nova in its catalog')
     cinder_cmd.add_argument('--cafile')
@@ -191,9 +192,13 @@ def configure_nova(args):
 
 
 def configure_cinder(args):
+    if args.application_credential_secret_file:
+        with args.application_credential_secret_file as f:
+            secret = f.read().strip()
+    else:
+        secret = os.environ.get(cinder.SECRET_VARIABLE)
     section = cinder.configure(
-        args.config_file, args.home_cloud, args.home_auth_url,
-        args.application_credential_secret,
+        args.config_file, args.home_cloud, args.home_auth_url, secret,
         application_credential_id=args.application_credential_id,
         application_credential_name=args.application_credential_name,
         username=args.username, user_domain_name=args.user_domain_name,

@@ -19,9 +19,10 @@ What is not set stays as it was: comments, order, other sections and keys
 import os
 import pathlib
 import re
+import stat
 import typing
 
-__all__ = ['set_options', 'get_option']
+__all__ = ['set_options', 'get_option', 'make_private']
 
 Value = str | list[str]
 _SECTION = re.compile(r'^\s*\[([^\]]+)\]\s*$')
@@ -95,6 +96,19 @@ def set_options(path: os.PathLike | str, section: str,
             end_of_section -= 1
         out[end_of_section:end_of_section] = rest
     path.write_text('\n'.join(out) + '\n')
+
+
+def make_private(path: os.PathLike | str) -> None:
+    """Make ``path`` unreadable to others, before a secret goes in.
+
+    A new file is its owner's only; an existing one loses every permission
+    of others, and keeps its group (the service's, which must read it).
+    """
+    path = pathlib.Path(path)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        path.chmod(stat.S_IMODE(path.stat().st_mode) & ~stat.S_IRWXO)
 
 
 def _lines(key: str, value: Value) -> list[str]:

@@ -152,6 +152,13 @@ class K2KCacheTest(CloudDoubleTestCase):
              stat.S_IMODE(os.stat(os.path.join(self.directory,
                                                name)).st_mode)))
 
+    def test_existing_directory_is_made_private(self):
+        os.mkdir(self.directory, 0o755)
+        os.chmod(self.directory, 0o755)   # whatever the umask
+        self.list_volumes()
+        self.assertEqual(0o700,
+                         stat.S_IMODE(os.stat(self.directory).st_mode))
+
     def test_refused_token_is_exchanged_again(self):
         self.list_volumes()
         self.cloud.revoke_sp_tokens('sp1')

@@ -11,6 +11,7 @@
 # under the License.
 
 import pathlib
+import stat
 
 import fixtures
 from keystoneauth1 import adapter
@@ -207,32 +208,84 @@ class TestMain(testtools.TestCase):
         self.assertIn('service_providers = a,b', path.read_text())
         self.assertIn('auth_section = service_user', path.read_text())
 
+    def _cinder(self, path, home='moc', cred='ac1', *extra):
+        return cli.main([
+            'cinder', '--config-file', str(path), '--home-cloud', home,
+            '--home-auth-url', URL, '--application-credential-id', cred,
+            *extra])
+
     def test_cinder(self):
         path = pathlib.Path(self.useFixture(fixtures.TempDir()).path) / 'c'
-        path.write_text('[DEFAULT]\nhost = foreign\n'
-                        'osapi_volume_extension = old.Ext\n')
+        path.write_text('[DEFAULT]\nhost = foreign\n')
         self.useFixture(fixtures.EnvironmentVariable(
             cinder.SECRET_VARIABLE, 's3cret'))
         for home, cred in (('moc', 'ac1'), ('nu', 'ac2'), ('moc', 'ac3')):
-            self.assertEqual(0, cli.main([
-                'cinder', '--config-file', str(path), '--home-cloud', home,
-                '--home-auth-url', URL,
-                '--application-credential-id', cred]))
+            self.assertEqual(0, self._cinder(path, home, cred))
         text = path.read_text()
+        # Cinder's default extensions are kept beside mixmatch's.
         self.assertIn('[DEFAULT]\nhost = foreign\n'
+                      'compute_api_class = cinder_mixmatch.compute.API\n'
                       'osapi_volume_extension = '
                       'cinder.api.contrib.standard_extensions\n'
                       'osapi_volume_extension = '
-                      'cinder_mixmatch.extension.Mixmatch\n'
-                      'compute_api_class = cinder_mixmatch.compute.API\n',
+                      'cinder_mixmatch.extension.Mixmatch\n',
                       text)
         self.assertIn('[mixmatch]\nhome_clouds = moc,nu\n', text)
+        self.assertNotIn('local_compute_api_class', text)
         self.assertIn('[mixmatch_home_moc]\n'
                       'auth_type = v3applicationcredential\n'
                       'auth_url = %s\n'
                       'application_credential_secret = s3cret\n'
                       'application_credential_id = ac3\n' % URL, text)
         self.assertIn('application_credential_id = ac2', text)
+
+    def test_cinder_keeps_the_operators_settings(self):
+        path = pathlib.Path(self.useFixture(fixtures.TempDir()).path) / 'c'
+        path.write_text('[DEFAULT]\n'
+                        'osapi_volume_extension = site.Ext\n'
+                        'compute_api_class = site.compute.API\n')
+        self.useFixture(fixtures.EnvironmentVariable(
+            cinder.SECRET_VARIABLE, 's3cret'))
+        for _ in range(2):
+            self.assertEqual(0, self._cinder(path))
+        text = path.read_text()
+        self.assertIn('[DEFAULT]\n'
+                      'osapi_volume_extension = site.Ext\n'
+                      'osapi_volume_extension = '
+                      'cinder_mixmatch.extension.Mixmatch\n'
+                      'compute_api_class = cinder_mixmatch.compute.API\n',
+                      text)
+        # The operator's compute API serves this cloud's own servers.
+        self.assertIn('[mixmatch]\nhome_clouds = moc\n'
+                      'local_compute_api_class = site.compute.API\n', text)
+
+    def test_cinder_conf_holds_a_secret(self):
+        tmp = pathlib.Path(self.useFixture(fixtures.TempDir()).path)
+        self.useFixture(fixtures.EnvironmentVariable(
+            cinder.SECRET_VARIABLE, 's3cret'))
+        new, existing = tmp / 'new.conf', tmp / 'existing.conf'
+        existing.write_text('[DEFAULT]\n')
+        existing.chmod(0o644)
+        for path in (new, existing):
+            self.assertEqual(0, self._cinder(path))
+        self.assertEqual(0o600, stat.S_IMODE(new.stat().st_mode))
+        # The service's group keeps reading it; others do not.
+        self.assertEqual(0o640, stat.S_IMODE(existing.stat().st_mode))
+
+    def test_cinder_secret_from_a_file_never_from_argv(self):
+        tmp = pathlib.Path(self.useFixture(fixtures.TempDir()).path)
+        self.useFixture(fixtures.EnvironmentVariable(
+            cinder.SECRET_VARIABLE))
+        secret = tmp / 'secret'
+        secret.write_text('fr0m-file\n')
+        path = tmp / 'c'
+        self.assertEqual(0, self._cinder(
+            path, 'moc', 'ac1', '--application-credential-secret-file',
+            str(secret)))
+        self.assertIn('application_credential_secret = fr0m-file\n',
+                      path.read_text())
+        self.assertRaises(SystemExit, self._cinder, path, 'moc', 'ac1',
+                          '--application-credential-secret', 'argv')
 
     def test_cinder_needs_a_secret(self):
         path = pathlib.Path(self.useFixture(fixtures.TempDir()).path) / 'c'
