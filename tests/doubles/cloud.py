@@ -198,6 +198,18 @@ class CloudDouble(fixtures.Fixture):
         with self._lock:
             self._enabled.discard(sp_id)
 
+    def issuer(self, token):
+        """The cloud that issued ``token`` ('home' or a service provider).
+
+        Nova's noauth ``USER:PROJECT`` tokens are home tokens; None for a
+        token nobody issued.
+        """
+        with self._lock:
+            if token in self._tokens:
+                return self._tokens[token]['realm']
+        user, _, project = (token or '').partition(':')
+        return 'home' if user and project else None
+
     def revoke_sp_tokens(self, sp_id):
         with self._lock:
             self._tokens = {t: r for t, r in self._tokens.items()

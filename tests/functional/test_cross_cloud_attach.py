@@ -29,12 +29,15 @@ from hypothesis import given
 from hypothesis import HealthCheck
 from hypothesis import settings
 from hypothesis import strategies as st
+from keystoneauth1 import loading as ks_loading
+from nova import conf as nova_conf
 from nova import context as nova_context
 from nova import objects
 from nova import test
 from nova.tests import fixtures as nova_fixtures
 from nova.tests.functional import fixtures as func_fixtures
 from nova.tests.functional import integrated_helpers
+from oslo_config import fixture as config_fixture
 from oslo_utils.fixture import uuidsentinel
 
 from mixmatch_federation import route
@@ -192,12 +195,41 @@ class CrossCloudAttachTest(test.TestCase,
         self.assertEqual(0, self.cloud.ecp_exchanges['sp2'])
         self._assert_no_service_token_reached_sps()
 
+    def _tokens_at_sps(self):
+        """{(token header, issuer)} of every request to a provider."""
+        found = set()
+        for realm, _, _, headers in self.cloud.requests:
+            if realm.split('/')[0] == 'home':
+                continue
+            for header in ('X-Auth-Token', 'X-Service-Token'):
+                if header in headers:
+                    found.add((header, self.cloud.issuer(headers[header])))
+        return found
+
     def _assert_no_service_token_reached_sps(self):
-        sp_requests = [r for r in self.cloud.requests if r[0] != 'home']
-        self.assertNotEqual([], sp_requests)
-        for request in sp_requests:
-            self.assertNotIn('x-service-token',
-                             {k.lower() for k in request[3]})
+        self.assertEqual({('X-Auth-Token', SP)}, self._tokens_at_sps())
+
+    def test_service_token_at_the_provider_is_its_own(self):
+        """Nova's service token is federated; the home one stays home."""
+        self.cloud.add_user('nova', 'service', roles=('service',),
+                            password='secret')
+        self.flags(send_service_user_token=True, auth_type='password',
+                   group='service_user')
+        self.flags(auth_section='service_user', group='mixmatch')
+        self.useFixture(config_fixture.Config(nova_conf.CONF)).register_opts(
+            ks_loading.get_auth_plugin_conf_options('password'),
+            group='service_user')
+        self.flags(auth_url=self.cloud.home_auth_url, username='nova',
+                   password='secret', project_id='service',
+                   user_domain_id='default', group='service_user')
+        server = self._create_server(networks='none')
+        self._detach_foreign(server, self._attach_foreign(server))
+
+        # Every token the provider saw, user's and service's, is its own.
+        self.assertEqual({('X-Auth-Token', SP), ('X-Service-Token', SP)},
+                         self._tokens_at_sps())
+        # Two K2K exchanges: the user's, and Nova's own identity's.
+        self.assertEqual(2, self.cloud.ecp_exchanges[SP])
 
     def test_bad_service_provider_changes_nothing(self):
         server = self._create_server(networks='none')

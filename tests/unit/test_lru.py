@@ -10,12 +10,10 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-import sys
-import threading
-
 from oslotest import base
 
 from nova_mixmatch import lru
+from tests import threaded
 
 
 class TestLRU(base.BaseTestCase):
@@ -75,36 +73,8 @@ class TestLRU(base.BaseTestCase):
         self.assertIsNone(cache.get('b'))
 
     def test_threads_keep_the_bound(self):
-        size, threads, rounds, keys = 8, 8, 2000, 16
-        cache = lru.LRU(size)
-        errors = []
-        # Switch threads as often as possible, to interleave the calls.
-        self.addCleanup(sys.setswitchinterval, sys.getswitchinterval())
-        sys.setswitchinterval(1e-6)
-
-        def hammer(n):
-            try:
-                for i in range(rounds):
-                    key, other = (n + i) % keys, (n * i) % keys
-                    cache.put(key, ('value', key))
-                    value = cache.get(other)
-                    if value not in (None, ('value', other)):
-                        errors.append('%r holds %r' % (other, value))
-                    if i % 3 == 0:
-                        cache.pop(other)
-                    count = len(cache)
-                    if count > size:
-                        errors.append('%d items' % count)
-            except Exception as e:
-                errors.append(repr(e))
-
-        workers = [threading.Thread(target=hammer, args=(n,))
-                   for n in range(threads)]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join()
-
-        self.assertEqual([], errors)
-        self.assertLessEqual(len(cache), size)
-        self.assertGreater(len(cache), 0)
+        size = 8
+        found = threaded.run('lru_hammer', size)
+        self.assertEqual([], found['errors'])
+        self.assertLessEqual(found['length'], size)
+        self.assertGreater(found['length'], 0)
