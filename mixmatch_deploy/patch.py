@@ -10,11 +10,13 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""mixmatch-patch: add mixmatch's extension points to a Nova tree.
+"""mixmatch-patch: apply mixmatch's patch set to a Nova or Keystone tree.
 
-Works on an installed Nova (the directory holding the ``nova`` package,
-e.g. site-packages) or on a Nova source tree, with GNU patch. Every patch
-is checked before any is applied, so a tree that does not match is left
+Nova's patch set adds mixmatch's extension points; Keystone's fixes what
+a service provider's Keystone needs fixed (``--service keystone``). Works
+on an installed service (the directory holding its package, e.g.
+site-packages) or on a source tree, with GNU patch. Every patch is
+checked before any is applied, so a tree that does not match is left
 untouched.
 """
 
@@ -25,8 +27,9 @@ import pathlib
 import subprocess
 import sys
 
-#: Nova major version -> OpenStack series of the patch set.
-SERIES = {34: '2026.2'}
+#: Service -> {major version of its package: OpenStack series of the
+#: patch set}.
+SERIES = {'nova': {34: '2026.2'}, 'keystone': {30: '2026.2'}}
 
 APPLIED, NOT_APPLIED, CONFLICT = 'applied', 'not applied', 'does not apply'
 
@@ -35,32 +38,34 @@ class PatchError(Exception):
     pass
 
 
-def default_target():
-    spec = importlib.util.find_spec('nova')
+def default_target(service):
+    spec = importlib.util.find_spec(service)
     if spec is None or not spec.submodule_search_locations:
-        raise PatchError('Nova is not installed here; give --target')
+        raise PatchError('%s is not installed here; give --target' % service)
     return pathlib.Path(list(spec.submodule_search_locations)[0]).parent
 
 
-def default_series():
+def default_series(service):
     try:
-        major = int(importlib.metadata.version('nova').split('.')[0])
+        major = int(importlib.metadata.version(service).split('.')[0])
     except importlib.metadata.PackageNotFoundError:
-        raise PatchError('Nova is not installed here; give --series')
-    if major not in SERIES:
-        raise PatchError('No patch set for nova %d; known: %s' % (
-            major, ', '.join('%d (%s)' % kv for kv in sorted(SERIES.items()))))
-    return SERIES[major]
+        raise PatchError('%s is not installed here; give --series' % service)
+    known = SERIES[service]
+    if major not in known:
+        raise PatchError('No patch set for %s %d; known: %s' % (
+            service, major,
+            ', '.join('%d (%s)' % kv for kv in sorted(known.items()))))
+    return known[major]
 
 
-def patch_dir(series):
+def patch_dir(service, series):
     """Where the patch set of ``series`` is: installed data or checkout."""
     here = pathlib.Path(__file__).resolve().parents[1]
     for root in (pathlib.Path(sys.prefix) / 'share' / 'mixmatch', here):
-        candidate = root / 'patches' / 'nova' / series
+        candidate = root / 'patches' / service / series
         if candidate.is_dir():
             return candidate
-    raise PatchError('No patch set for series %s' % series)
+    raise PatchError('No %s patch set for series %s' % (service, series))
 
 
 def _patch(target, patch_file, *args):
@@ -87,8 +92,8 @@ def _refuse_conflicts(target, found):
     bad = [p.name for p, s in found if s == CONFLICT]
     if bad:
         raise PatchError(
-            'The Nova tree at %s does not match %s; nothing was changed. '
-            'Is it the Nova release this patch set is for?' % (
+            'The tree at %s does not match %s; nothing was changed. '
+            'Is it the release this patch set is for?' % (
                 target, ', '.join(bad)))
 
 
@@ -143,20 +148,25 @@ def main(argv=None, out=sys.stdout):
         'command', choices=sorted(COMMANDS),
         help='apply or revert the patch set (idempotent); status prints '
              'each patch\'s state; check fails unless apply would succeed')
+    parser.add_argument('--service', choices=sorted(SERIES), default='nova',
+                        help='the service whose tree to patch (default: '
+                             'nova)')
     parser.add_argument('--target', type=pathlib.Path,
-                        help='directory holding the nova package (default: '
-                             'where the installed nova is)')
+                        help='directory holding the service\'s package '
+                             '(default: where it is installed)')
     parser.add_argument('--series',
                         help='OpenStack series of the patch set (default: '
-                             'from the installed nova version)')
+                             'from the installed service\'s version)')
     args = parser.parse_args(argv)
+    service = args.service
     try:
-        target = args.target or default_target()
-        if not (target / 'nova').is_dir():
-            raise PatchError('%s holds no nova package' % target)
-        series = args.series or default_series()
-        patches = sorted(patch_dir(series).glob('*.patch'))
-        out.write('Nova at %s, patch set %s\n' % (target, series))
+        target = args.target or default_target(service)
+        if not (target / service).is_dir():
+            raise PatchError('%s holds no %s package' % (target, service))
+        series = args.series or default_series(service)
+        patches = sorted(patch_dir(service, series).glob('*.patch'))
+        out.write('%s at %s, patch set %s\n' % (
+            service.capitalize(), target, series))
         COMMANDS[args.command](target, patches, out)
     except PatchError as e:
         sys.stderr.write('mixmatch-patch: %s\n' % e)

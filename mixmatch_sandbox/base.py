@@ -25,6 +25,7 @@ import os
 import pathlib
 import secrets
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -34,6 +35,12 @@ import urllib.request
 CHECKOUT = pathlib.Path(__file__).resolve().parent.parent
 HOST = '127.0.0.1'
 _LOCK = threading.RLock()
+
+
+def listening(port):
+    """Whether something accepts connections on ``port`` of HOST."""
+    with socket.socket() as s:
+        return s.connect_ex((HOST, port)) == 0
 
 
 class SandboxError(Exception):
@@ -53,6 +60,7 @@ class Sandbox:
         'keystone-foreign': 100,          # Apache + mod_shib front
         'keystone-foreign-uwsgi': 101,
         'cinder-foreign': 102,
+        'memcached-foreign': 103,         # the foreign Keystone's cache
     }
     DEFAULT_PORT_BASE = 25000
     # Some forty services each keep a pool of connections: Debian's limit
@@ -60,8 +68,8 @@ class Sandbox:
     # restarts.
     MARIADB_CONNECTIONS_SQL = ('SET GLOBAL max_connections = '
                                'GREATEST(@@GLOBAL.max_connections, 1000);')
-    # ports that speak the uwsgi protocol, not HTTP
-    UWSGI = {'keystone-foreign-uwsgi'}
+    # ports that do not speak HTTP (uwsgi protocol, memcached)
+    NOT_HTTP = {'keystone-foreign-uwsgi', 'memcached-foreign'}
 
     def __init__(self, dir=None):
         dir = dir or os.environ.get('MIXMATCH_SANDBOX_DIR')

@@ -118,7 +118,7 @@ def status(sb, args):
     unhealthy = 0
     for name, pid in pids.items():
         url = sb.url(name) if name in sb.ports else ''
-        http = url and name not in sb.UWSGI
+        http = url and name not in sb.NOT_HTTP
         if not sb.running(name):
             state = 'DEAD'
         elif http and not sb.healthy(url):

@@ -13,10 +13,10 @@
 """The foreign cloud: a storage-only cloud, the K2K service provider.
 
 Keystone runs as operators deploy a SAML service provider: the WSGI app
-under uwsgi, behind Apache with mod_shib and mod_proxy_uwsgi, and shibd
-consuming the assertions of the home Keystone. Cinder (api, scheduler,
-volume on the fake driver) registers in this Keystone's catalog. There is
-no Nova here.
+under uwsgi (several processes of several threads, sharing a memcached),
+behind Apache with mod_shib and mod_proxy_uwsgi, and shibd consuming the
+assertions of the home Keystone. Cinder (api, scheduler, volume on the
+fake driver) registers in this Keystone's catalog. There is no Nova here.
 """
 
 import pathlib
@@ -74,6 +74,8 @@ def keystone(sb):
     etc = sb.path('etc', 'keystone-foreign', 'x').parent
     conf = etc / 'keystone.conf'
     log = sb.log('keystone-foreign-setup')
+    with sb.step('foreign keystone: memcached'):
+        _memcached(sb)
     if not sb.running('keystone-foreign-uwsgi'):
         with sb.step('foreign keystone: config, db sync, bootstrap', log):
             _keystone_conf(sb, conf, etc)
@@ -103,8 +105,11 @@ def _keystone_conf(sb, conf, etc):
     sb.write_ini(conf, {
         'DEFAULT': {'use_stderr': True},
         'database': {'connection': sb.database_url('keystone_foreign')},
-        # Without a cache every token validation costs ~170 ms here.
-        'cache': {'enabled': True, 'backend': 'oslo_cache.dict'},
+        # Without a cache every token validation costs ~170 ms here. One
+        # cache for every uwsgi process: a change made in one (a revoked
+        # token, a new assignment) is seen by the others.
+        'cache': {'enabled': True, 'backend': 'dogpile.cache.pymemcache',
+                  'memcache_servers': _memcached_server(sb)},
         # saml2: the federation protocol of K2K; mapped: other protocols.
         'auth': {'methods': 'password,token,mapped,saml2,'
                             'application_credential'},
@@ -126,15 +131,30 @@ def _uwsgi(sb):
         '--socket', '%s:%d' % (base.HOST,
                                sb.ports['keystone-foreign-uwsgi']),
         '--wsgi-file', wsgi, '--need-app',
-        # One thread: under uwsgi threads Keystone 30.0.0 mixes up
-        # concurrent federated logins (a token of one mapped user lists
-        # the projects of another; see the README's Limits). One process,
-        # so that its in-process cache stays the only one.
-        '--master', '--processes', '1', '--threads', '1',
+        # As a provider serves many users at once: several processes of
+        # several threads (Keystone patched, see patches/keystone).
+        '--master', '--processes', '2', '--threads', '4',
         '--die-on-term',
         # mod_shib passes every SAML attribute as a request variable
         '--buffer-size', '65535',
         '--procname-prefix', 'mixmatch-keystone-foreign-'])
+
+
+def _memcached_server(sb):
+    return '%s:%d' % (base.HOST, sb.ports['memcached-foreign'])
+
+
+def _memcached(sb):
+    """The foreign Keystone's cache: this sandbox's own memcached."""
+    if sb.running('memcached-foreign'):
+        return
+    port = sb.ports['memcached-foreign']
+    sb.start('memcached-foreign', [
+        'memcached', '-l', base.HOST, '-p', port, '-U', '0', '-m', '64',
+        '-u', 'nobody'])
+    _wait_until(lambda: base.listening(port), 'memcached',
+                sb.log('memcached-foreign'),
+                alive=lambda: sb.running('memcached-foreign'))
 
 
 def _shib_dir(sb):

@@ -13,25 +13,26 @@
 """Install what the sandbox needs, idempotently.
 
 Debian packages, one venv with OpenStack 2026.2 and mixmatch (patched into
-Nova), MariaDB and RabbitMQ running on loopback.
+Nova and Keystone), MariaDB and RabbitMQ running on loopback.
 """
 
 import hashlib
 import os
 import shutil
-import socket
 import time
 
 from mixmatch_sandbox import base
 
 DEBIAN_PACKAGES = ['apache2', 'libapache2-mod-shib', 'xmlsec1',
-                   'rabbitmq-server', 'mariadb-server']
+                   'rabbitmq-server', 'mariadb-server', 'memcached']
 # Versions: upper-constraints.txt.
 PIP_PACKAGES = ['nova', 'cinder', 'keystone', 'glance', 'openstack-placement',
                 'neutron', 'gunicorn', 'uwsgi', 'PyMySQL',
                 'python-openstackclient', 'python-novaclient',
                 # cinder's fake volume driver imports it
-                'fixtures']
+                'fixtures',
+                # oslo.cache's memcached client, for the foreign Keystone
+                'pymemcache']
 PYTHON = 'python3.11'
 
 
@@ -55,14 +56,9 @@ def debian(sb):
                 *missing], log=log, env=env)
 
 
-def _listening(port):
-    with socket.socket() as s:
-        return s.connect_ex((base.HOST, port)) == 0
-
-
 def _wait_port(port, what, timeout=60):
     deadline = time.monotonic() + timeout
-    while not _listening(port):
+    while not base.listening(port):
         if time.monotonic() > deadline:
             raise base.SandboxError('%s not listening on %d' % (what, port))
         time.sleep(0.5)
@@ -73,13 +69,13 @@ def infra(sb):
 
     They are system services: ``down`` leaves them running.
     """
-    if not _listening(3306):
+    if not base.listening(3306):
         with sb.step('start MariaDB', sb.log('mariadb')):
             sb.run(['start-stop-daemon', '--start', '--oknodo',
                     '--background', '--exec', '/usr/sbin/mariadbd'],
                    log=sb.log('mariadb'))
             _wait_port(3306, 'MariaDB')
-    if not _listening(5672):
+    if not base.listening(5672):
         with sb.step('start RabbitMQ', sb.log('rabbitmq')):
             sb.run(['rabbitmq-server', '-detached'], log=sb.log('rabbitmq'))
             _wait_port(5672, 'RabbitMQ', timeout=120)
@@ -110,5 +106,7 @@ def venv(sb):
             sb.run(pip + ['-e', base.CHECKOUT], log=log)
             sb.run([sb.python, '-m', 'pip', 'check'], log=log)
         marker.write_text(digest)
-    with sb.step('mixmatch-patch apply', log):
-        sb.run([sb.bin('mixmatch-patch'), 'apply'], log=log)
+    for service in ('nova', 'keystone'):
+        with sb.step('mixmatch-patch --service %s apply' % service, log):
+            sb.run([sb.bin('mixmatch-patch'), '--service', service,
+                    'apply'], log=log)

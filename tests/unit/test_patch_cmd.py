@@ -10,7 +10,11 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""mixmatch-patch on a copy of the files of Nova that the patch set touches."""
+"""mixmatch-patch on a copy of the files that a patch set touches.
+
+Each service's patch set is tried on the files of the installed service
+(nova, keystone), unpatched.
+"""
 
 import importlib.util
 import io
@@ -28,10 +32,6 @@ SERIES = '2026.2'
 _DIFF_RE = re.compile(r'^diff --git a/(\S+) b/(\S+)$', re.MULTILINE)
 
 
-def _patches():
-    return sorted(patch.patch_dir(SERIES).glob('*.patch'))
-
-
 def _touched(patch_file):
     """The paths a patch touches, from its ``diff --git`` lines."""
     return sorted({b for _, b in _DIFF_RE.findall(patch_file.read_text())})
@@ -42,26 +42,36 @@ def _snapshot(root):
             for p in sorted(root.rglob('*')) if p.is_file()}
 
 
-class TestPatchCommand(base.BaseTestCase):
+class _PatchSetTests:
+    """The command on one service's patch set; the subclass names it."""
+
+    #: the service (its package name) and how many patches it has
+    SERVICE = None
+    PATCH_COUNT = None
+    #: (file, a line one of its patches needs, that line as another
+    #: release would have it)
+    CHANGED_LINE = None
 
     def setUp(self):
         super().setUp()
-        self.patches = _patches()
+        self.patches = sorted(
+            patch.patch_dir(self.SERVICE, SERIES).glob('*.patch'))
         self.stderr = io.StringIO()
         self.useFixture(fixtures.MonkeyPatch('sys.stderr', self.stderr))
         self.target = self._pristine_tree()
         self.pristine = _snapshot(self.target)
 
     def _pristine_tree(self):
-        """Copy the touched files of the installed nova, unpatched."""
-        nova = importlib.util.find_spec('nova').submodule_search_locations
-        source = pathlib.Path(list(nova)[0]).parent
+        """Copy the touched files of the installed service, unpatched."""
+        package = importlib.util.find_spec(
+            self.SERVICE).submodule_search_locations
+        source = pathlib.Path(list(package)[0]).parent
         target = pathlib.Path(self.useFixture(fixtures.TempDir()).path)
         for patch_file in self.patches:
             for path in _touched(patch_file):
                 (target / path).parent.mkdir(parents=True, exist_ok=True)
                 # A file the patch set creates exists only if the installed
-                # nova is patched; it is then removed by the revert below.
+                # service is patched; it is then removed by the revert below.
                 if (source / path).is_file():
                     shutil.copyfile(source / path, target / path)
         found = patch.states(target, self.patches)
@@ -73,13 +83,15 @@ class TestPatchCommand(base.BaseTestCase):
 
     def _main(self, command, target=None, series=SERIES):
         out = io.StringIO()
-        rc = patch.main([command, '--target', str(target or self.target),
+        rc = patch.main([command, '--service', self.SERVICE,
+                         '--target', str(target or self.target),
                          '--series', series], out=out)
         return rc, out.getvalue()
 
     def _report(self, lines):
         """The output of a command that reports ``(patch, state)`` lines."""
-        header = 'Nova at %s, patch set %s\n' % (self.target, SERIES)
+        header = '%s at %s, patch set %s\n' % (
+            self.SERVICE.capitalize(), self.target, SERIES)
         return header + ''.join('%s: %s\n' % (p.name, state)
                                 for p, state in lines)
 
@@ -89,18 +101,23 @@ class TestPatchCommand(base.BaseTestCase):
             for p in (self.patches if patches is None else patches))
 
     def _break(self):
-        """Change a line the volume patch needs, as another release would."""
-        cinder = self.target / 'nova' / 'volume' / 'cinder.py'
-        text = cinder.read_text()
-        self.assertEqual(1, text.count('from nova import exception\n'))
-        cinder.write_text(text.replace('from nova import exception\n',
-                                       'from nova import exception as e\n'))
-        [broken] = [p for p in self.patches
-                    if 'nova/volume/cinder.py' in _touched(p)]
+        """Change a line a patch needs, as another release would."""
+        path, line, other = self.CHANGED_LINE
+        changed = self.target / path
+        text = changed.read_text()
+        self.assertEqual(1, text.count(line))
+        changed.write_text(text.replace(line, other))
+        [broken] = [p for p in self.patches if path in _touched(p)]
         return broken
 
     def test_patch_set_is_found(self):
-        self.assertEqual(5, len(self.patches))
+        self.assertEqual(self.PATCH_COUNT, len(self.patches))
+
+    def test_patches_touch_only_the_package(self):
+        for patch_file in self.patches:
+            for path in _touched(patch_file):
+                self.assertTrue(path.startswith(self.SERVICE + '/'),
+                                '%s: %s' % (patch_file.name, path))
 
     def test_patches_touch_distinct_files(self):
         # Each patch is dry-run alone against the unpatched tree, which
@@ -120,9 +137,6 @@ class TestPatchCommand(base.BaseTestCase):
         self.assertEqual(0, rc)
         self.assertEqual(self._expected('applied'), out)
         after = _snapshot(self.target)
-        self.assertIn('nova/extension_points.py', after)
-        self.assertIn(b'extension_points.around(',
-                      after['nova/volume/cinder.py'])
         for path, content in self.pristine.items():
             self.assertNotEqual(content, after[path], path)
 
@@ -223,19 +237,61 @@ class TestPatchCommand(base.BaseTestCase):
         self.assertEqual(0, rc)
         self.assertEqual(self._expected('applied'), out)
 
-    def test_target_without_nova(self):
+    def test_target_without_the_service(self):
         empty = self.useFixture(fixtures.TempDir()).path
 
         rc, out = self._main('apply', empty)
         self.assertEqual(1, rc)
         self.assertEqual('', out)
         self.assertEqual(
-            'mixmatch-patch: %s holds no nova package\n' % empty,
+            'mixmatch-patch: %s holds no %s package\n' % (
+                empty, self.SERVICE),
             self.stderr.getvalue())
 
     def test_unknown_series(self):
         rc, out = self._main('apply', series='1999.1')
         self.assertEqual(1, rc)
-        self.assertIn('No patch set for series 1999.1',
+        self.assertIn('No %s patch set for series 1999.1' % self.SERVICE,
                       self.stderr.getvalue())
         self.assertEqual(self.pristine, _snapshot(self.target))
+
+
+class TestNovaPatchSet(_PatchSetTests, base.BaseTestCase):
+
+    SERVICE = 'nova'
+    PATCH_COUNT = 5
+    CHANGED_LINE = ('nova/volume/cinder.py', 'from nova import exception\n',
+                    'from nova import exception as e\n')
+
+    def test_apply_adds_the_extension_points(self):
+        self.assertEqual(0, self._main('apply')[0])
+        after = _snapshot(self.target)
+        self.assertIn('nova/extension_points.py', after)
+        self.assertIn(b'extension_points.around(',
+                      after['nova/volume/cinder.py'])
+
+    def test_nova_is_the_default_service(self):
+        out = io.StringIO()
+        rc = patch.main(['status', '--target', str(self.target),
+                         '--series', SERIES], out=out)
+        self.assertEqual(0, rc)
+        self.assertEqual(self._expected('not applied'), out.getvalue())
+
+
+class TestKeystonePatchSet(_PatchSetTests, base.BaseTestCase):
+
+    SERVICE = 'keystone'
+    PATCH_COUNT = 1
+    AUTH_CONTEXT = ('keystone/server/flask/request_processing/middleware/'
+                    'auth_context.py')
+    CHANGED_LINE = (
+        AUTH_CONTEXT,
+        "        super().__init__(app, log=LOG, service_type='identity')\n",
+        '        super().__init__(app, log=LOG)\n')
+
+    def test_apply_keeps_the_token_per_thread(self):
+        self.assertEqual(0, self._main('apply')[0])
+        after = _snapshot(self.target)
+        self.assertIn(b'threading.local()', after[self.AUTH_CONTEXT])
+        self.assertIn(b'def test_concurrent_requests_keep_their_own_token',
+                      after['keystone/tests/unit/test_v3.py'])
