@@ -26,6 +26,7 @@ from keystoneauth1 import exceptions as ksa_exception
 from keystoneauth1 import identity
 from keystoneauth1 import plugin
 from keystoneauth1 import session as ks_session
+import requests
 
 from mixmatch_federation import exception
 
@@ -37,6 +38,7 @@ MIN_TOKEN_LIFE = 120
 #: Keystone's federated auth URL names the identity provider, as the
 #: service provider registered it (OS-FEDERATION API).
 _IDP_IN_AUTH_URL = re.compile(r'/OS-FEDERATION/identity_providers/([^/]+)/')
+_PAOS = {'Content-Type': 'application/vnd.paos+xml'}
 
 
 class FederatedAuth(identity.v3.Keystone2Keystone):
@@ -86,6 +88,25 @@ class FederatedAuth(identity.v3.Keystone2Keystone):
         unscoped = super().get_unscoped_auth_ref(session)
         self.project_id = self._choose_project(session, unscoped)
         return unscoped
+
+    def _send_service_provider_ecp_authn_response(
+            self, session: ks_session.Session, sp_url: str,
+            sp_auth_url: str) -> requests.Response:
+        # The provider answers the assertion with a session cookie, named
+        # alike for every user, and keystoneauth keeps it in the session's
+        # cookie jar. An exchange of another identity over the same session
+        # (a service token wrapper shares the user's) may replace it before
+        # the second request, which would then come back with the other
+        # identity's token: present this exchange's own cookie.
+        response = session.post(
+            sp_url, headers=_PAOS, data=self._get_ecp_assertion(session),
+            authenticated=False, redirect=False)
+        if response.status_code in (self.HTTP_MOVED_TEMPORARILY,
+                                    self.HTTP_SEE_OTHER):
+            response = session.get(sp_auth_url, headers=_PAOS,
+                                   authenticated=False,
+                                   cookies=response.cookies)
+        return response
 
     def _choose_project(self, session: ks_session.Session,
                         unscoped: AccessInfo) -> str:
