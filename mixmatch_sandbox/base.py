@@ -24,6 +24,7 @@ import json
 import os
 import pathlib
 import secrets
+import shutil
 import signal
 import subprocess
 import threading
@@ -100,12 +101,20 @@ class Sandbox:
     def _pidfile(self, name):
         return self.path('run', name + '.pid')
 
+    def address(self, name):
+        """host:port of name."""
+        return '%s:%d' % (HOST, self.ports[name])
+
     def url(self, name, path=''):
-        return 'http://%s:%d%s' % (HOST, self.ports[name], path)
+        return 'http://%s%s' % (self.address(name), path)
 
     def idp_entity_id(self):
         """The SAML entity id of the home Keystone, the K2K IdP."""
         return self.url('keystone-home', '/v3/OS-FEDERATION/saml2/idp')
+
+    def etc(self, service, name):
+        """<dir>/etc/<service>/<name>: a config file of service."""
+        return self.path('etc', service, name)
 
     # Secrets
 
@@ -128,6 +137,10 @@ class Sandbox:
 
     def clouds_yaml(self):
         return self.path('clouds.yaml')
+
+    def keystone_url(self, cloud, path='/v3'):
+        """The public endpoint of cloud's Keystone (a provider's front)."""
+        return self.url('keystone-' + cloud, path)
 
     def keystone(self, cloud):
         """An admin client of cloud's Keystone: mixmatch-configure's.
@@ -301,6 +314,24 @@ class Sandbox:
         raise SandboxError('%s did not answer in %d s (last: %s)%s'
                            % (url, timeout, last, hint))
 
+    def wait_until(self, ready, what, timeout=60, name=None, log=None,
+                   interval=0.2):
+        """Poll ready() until it is true.
+
+        With name, fail as soon as that process has exited; a failure
+        names log, else name's log.
+        """
+        log = log or (self.log(name) if name else None)
+        hint = ' (see %s)' % log if log else ''
+        deadline = time.monotonic() + timeout
+        while not ready():
+            if name and not self.running(name):
+                raise SandboxError('%s exited%s' % (name, hint))
+            if time.monotonic() > deadline:
+                raise SandboxError('%s: not ready in %d s%s'
+                                   % (what, timeout, hint))
+            time.sleep(interval)
+
     def healthy(self, url):
         try:
             self.wait_http(url, timeout=0.1)
@@ -378,6 +409,11 @@ class Sandbox:
             lines.append('')
         path.write_text('\n'.join(lines))
         return path
+
+    def copy_etc(self, package, name, service=None):
+        """Copy a file the package installs in <venv>/etc/<package>/."""
+        return shutil.copyfile(self.venv / 'etc' / package / name,
+                               self.etc(service or package, name))
 
     def wsgi_module(self, name, application, environ=None, argv=()):
         """Write <dir>/wsgi/sandbox_<name>.py serving 'module:attr'.
