@@ -108,10 +108,6 @@ class Sandbox:
     def url(self, name, path=''):
         return 'http://%s%s' % (self.address(name), path)
 
-    def idp_entity_id(self):
-        """The SAML entity id of the home Keystone, the K2K IdP."""
-        return self.url('keystone-home', '/v3/OS-FEDERATION/saml2/idp')
-
     def etc(self, service, name):
         """<dir>/etc/<service>/<name>: a config file of service."""
         return self.path('etc', service, name)
@@ -418,13 +414,14 @@ class Sandbox:
     def wsgi_module(self, name, application, environ=None, argv=()):
         """Write <dir>/wsgi/sandbox_<name>.py serving 'module:attr'.
 
+        name: the service's, its dashes as underscores in the file name.
         oslo.config parses sys.argv at import: under gunicorn or uwsgi it
         would read their arguments and the workers exit, so replace it
         (argv: e.g. ['--config-file', path]). environ (config dirs) is set
         before the import.
         """
         module, attr = application.split(':')
-        path = self.path('wsgi', 'sandbox_' + name + '.py')
+        path = self.path('wsgi', self._wsgi_name(name) + '.py')
         path.write_text(
             '# Written by mixmatch-sandbox.\n'
             'import os\nimport sys\n\n'
@@ -436,25 +433,21 @@ class Sandbox:
                module, attr))
         return path
 
-    def keystone_wsgi(self, cloud):
-        """WSGI file of keystone-<cloud>, reading etc/keystone-<cloud>/.
+    @staticmethod
+    def _wsgi_name(name):
+        return 'sandbox_' + name.replace('-', '_')
 
-        Serve it with gunicorn (``sb.gunicorn(name, "keystone_<cloud>")``)
-        or uwsgi (``--wsgi-file``).
+    def gunicorn(self, name, path=''):
+        """Serve name's wsgi_module on its port; wait until path answers.
+
+        Started unless it runs already.
         """
-        return self.wsgi_module(
-            'keystone_' + cloud, 'keystone.wsgi.api:application',
-            {'OS_KEYSTONE_CONFIG_DIR': self.path('etc', 'keystone-' + cloud,
-                                                 'keystone.conf').parent})
-
-    def gunicorn(self, name, wsgi_name):
-        """Serve <dir>/wsgi/sandbox_<wsgi_name>.py on the port of name."""
-        bind = '%s:%d' % (HOST, self.ports[name])
-        return self.start(name, [
+        self.start(name, [
             self.bin('gunicorn'), '--workers', '1', '--threads', '4',
             # longer than a client keeps an idle connection: otherwise a
             # request may meet the server closing it (connection reset)
             '--keep-alive', '75',
-            '--no-control-socket', '--bind', bind,
+            '--no-control-socket', '--bind', self.address(name),
             '--chdir', self.path('wsgi', 'x').parent,
-            '--timeout', '120', 'sandbox_' + wsgi_name + ':application'])
+            '--timeout', '120', self._wsgi_name(name) + ':application'])
+        self.wait_http(self.url(name, path), timeout=120, name=name)

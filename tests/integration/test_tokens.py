@@ -21,7 +21,7 @@ Keystone logs each one, with the federated user's name.
 import re
 import time
 
-from mixmatch_sandbox import foreign
+from mixmatch_sandbox.clouds import foreign
 from nova_mixmatch import k2k
 from tests.integration import base
 

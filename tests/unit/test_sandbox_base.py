@@ -311,7 +311,6 @@ class TestWsgiModule(SandboxTestCase):
         self.assertEqual(str(self.dir / 'etc'),
                          os.environ['OS_X_CONFIG_DIR'])
 
-    def test_keystone_wsgi_reads_its_cloud_config(self):
-        text = self.sb.keystone_wsgi('foreign').read_text()
-        self.assertIn('from keystone.wsgi.api import application', text)
-        self.assertIn(str(self.dir / 'etc' / 'keystone-foreign'), text)
+    def test_file_named_after_the_service(self):
+        path = self.sb.wsgi_module('cinder-home', 'json:dumps')
+        self.assertEqual(self.dir / 'wsgi' / 'sandbox_cinder_home.py', path)
