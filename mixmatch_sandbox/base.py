@@ -24,6 +24,7 @@ import json
 import os
 import pathlib
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -108,12 +109,16 @@ class Sandbox:
     def _pidfile(self, name):
         return self.path('run', name + '.pid')
 
-    def url(self, name, path=''):
-        return 'http://%s:%d%s' % (HOST, self.ports[name], path)
+    def address(self, name):
+        """host:port of name."""
+        return '%s:%d' % (HOST, self.ports[name])
 
-    def idp_entity_id(self):
-        """The SAML entity id of the home Keystone, the K2K IdP."""
-        return self.url('keystone-home', '/v3/OS-FEDERATION/saml2/idp')
+    def url(self, name, path=''):
+        return 'http://%s%s' % (self.address(name), path)
+
+    def etc(self, service, name):
+        """<dir>/etc/<service>/<name>: a config file of service."""
+        return self.path('etc', service, name)
 
     # Secrets
 
@@ -136,6 +141,10 @@ class Sandbox:
 
     def clouds_yaml(self):
         return self.path('clouds.yaml')
+
+    def keystone_url(self, cloud, path='/v3'):
+        """The public endpoint of cloud's Keystone (a provider's front)."""
+        return self.url('keystone-' + cloud, path)
 
     def keystone(self, cloud):
         """An admin client of cloud's Keystone: mixmatch-configure's.
@@ -310,6 +319,24 @@ class Sandbox:
         raise SandboxError('%s did not answer in %d s (last: %s)%s'
                            % (url, timeout, last, hint))
 
+    def wait_until(self, ready, what, timeout=60, name=None, log=None,
+                   interval=0.2):
+        """Poll ready() until it is true.
+
+        With name, fail as soon as that process has exited; a failure
+        names log, else name's log.
+        """
+        log = log or (self.log(name) if name else None)
+        hint = ' (see %s)' % log if log else ''
+        deadline = time.monotonic() + timeout
+        while not ready():
+            if name and not self.running(name):
+                raise SandboxError('%s exited%s' % (name, hint))
+            if time.monotonic() > deadline:
+                raise SandboxError('%s: not ready in %d s%s'
+                                   % (what, timeout, hint))
+            time.sleep(interval)
+
     def healthy(self, url):
         try:
             self.wait_http(url, timeout=0.1)
@@ -388,16 +415,22 @@ class Sandbox:
         path.write_text('\n'.join(lines))
         return path
 
+    def copy_etc(self, package, name, service=None):
+        """Copy a file the package installs in <venv>/etc/<package>/."""
+        return shutil.copyfile(self.venv / 'etc' / package / name,
+                               self.etc(service or package, name))
+
     def wsgi_module(self, name, application, environ=None, argv=()):
         """Write <dir>/wsgi/sandbox_<name>.py serving 'module:attr'.
 
+        name: the service's, its dashes as underscores in the file name.
         oslo.config parses sys.argv at import: under gunicorn or uwsgi it
         would read their arguments and the workers exit, so replace it
         (argv: e.g. ['--config-file', path]). environ (config dirs) is set
         before the import.
         """
         module, attr = application.split(':')
-        path = self.path('wsgi', 'sandbox_' + name + '.py')
+        path = self.path('wsgi', self._wsgi_name(name) + '.py')
         path.write_text(
             '# Written by mixmatch-sandbox.\n'
             'import os\nimport sys\n\n'
@@ -409,25 +442,21 @@ class Sandbox:
                module, attr))
         return path
 
-    def keystone_wsgi(self, cloud):
-        """WSGI file of keystone-<cloud>, reading etc/keystone-<cloud>/.
+    @staticmethod
+    def _wsgi_name(name):
+        return 'sandbox_' + name.replace('-', '_')
 
-        Serve it with gunicorn (``sb.gunicorn(name, "keystone_<cloud>")``)
-        or uwsgi (``--wsgi-file``).
+    def gunicorn(self, name, path=''):
+        """Serve name's wsgi_module on its port; wait until path answers.
+
+        Started unless it runs already.
         """
-        return self.wsgi_module(
-            'keystone_' + cloud, 'keystone.wsgi.api:application',
-            {'OS_KEYSTONE_CONFIG_DIR': self.path('etc', 'keystone-' + cloud,
-                                                 'keystone.conf').parent})
-
-    def gunicorn(self, name, wsgi_name):
-        """Serve <dir>/wsgi/sandbox_<wsgi_name>.py on the port of name."""
-        bind = '%s:%d' % (HOST, self.ports[name])
-        return self.start(name, [
+        self.start(name, [
             self.bin('gunicorn'), '--workers', '1', '--threads', '4',
             # longer than a client keeps an idle connection: otherwise a
             # request may meet the server closing it (connection reset)
             '--keep-alive', '75',
-            '--no-control-socket', '--bind', bind,
+            '--no-control-socket', '--bind', self.address(name),
             '--chdir', self.path('wsgi', 'x').parent,
-            '--timeout', '120', 'sandbox_' + wsgi_name + ':application'])
+            '--timeout', '120', self._wsgi_name(name) + ':application'])
+        self.wait_http(self.url(name, path), timeout=120, name=name)

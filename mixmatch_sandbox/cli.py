@@ -70,12 +70,13 @@ def up(sb, args):
         with sb.step('new state directory: drop earlier sandbox databases '
                      'and vhosts'):
             sb.reset_shared()
-    from mixmatch_sandbox import home
-    foreign = _optional(sb, 'foreign', 'up')
-    wire = _optional(sb, 'federation', 'wire')
+    from mixmatch_sandbox.clouds import home
+    from mixmatch_sandbox import credentials
+    foreign = _optional(sb, 'clouds.foreign', 'up')
+    wire = _optional(sb, 'clouds.federation', 'wire')
     # both clouds' admin clients read it (the sandbox's Keystone calls
     # are mixmatch-configure's)
-    home.clouds_yaml(sb)
+    credentials.clouds_yaml(sb)
     # the two clouds know nothing of each other until wired
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         for f in [pool.submit(home.up, sb), pool.submit(foreign, sb)]:

@@ -18,12 +18,17 @@ import json
 import time
 import uuid
 
-from keystoneauth1.identity import v3
 from keystoneauth1 import session as ks_session
 
 from mixmatch_sandbox import base
-from mixmatch_sandbox import foreign
-from mixmatch_sandbox import home
+from mixmatch_sandbox import clouds
+from mixmatch_sandbox.clouds import federation
+from mixmatch_sandbox.clouds import foreign
+from mixmatch_sandbox import credentials
+from mixmatch_sandbox import seed
+from mixmatch_sandbox.services import cinder
+from mixmatch_sandbox.services import glance
+from mixmatch_sandbox.services import nova
 
 # any microversion takes service_provider; 2.79 still answers the attach
 # with its body (2.101+ answers a bare 202)
@@ -34,25 +39,18 @@ VOLUME_VERSION = 'volume 3.27'   # the attachments API
 class Clients:
     """The home demo user's view of both clouds, with its own sessions."""
 
-    def __init__(self, sb, user='demo', project='demo'):
+    def __init__(self, sb, user=credentials.DEMO, project=credentials.DEMO):
         self.sb = sb
-        self.home_auth = v3.Password(
-            auth_url=home.auth_url(sb), username=user,
-            password=sb.secret('home-' + user), project_name=project,
-            user_domain_id='default', project_domain_id='default')
+        self.home_auth = credentials.password_auth(sb, clouds.HOME, user,
+                                                   project)
         self.home = ks_session.Session(auth=self.home_auth)
         # the foreign cloud, through K2K from the home token: no foreign
         # password anywhere
-        self.k2k_auth = v3.Keystone2Keystone(
-            self.home_auth, foreign.SP_ID, project_name='k2k-' + project,
-            project_domain_name=foreign.IDP_ID)
+        self.k2k_auth = federation.k2k_auth(self.home_auth, project)
         self.foreign = ks_session.Session(auth=self.k2k_auth)
         # only an admin sees an attachment's host: for display and checks
-        self.foreign_admin = ks_session.Session(auth=v3.Password(
-            auth_url=foreign.keystone_url(sb), username=foreign.ADMIN,
-            password=sb.secret('foreign-admin'), project_name=foreign.ADMIN,
-            user_domain_id='default', project_domain_id='default'))
-        self.nova = sb.url('nova-api', '/v2.1')
+        self.foreign_admin = credentials.admin_session(sb, clouds.FOREIGN)
+        self.nova = nova.api_url(sb, clouds.HOME)
 
     def cli_environment(self):
         """OS_* variables of the home demo user, for the command lines."""
@@ -74,9 +72,9 @@ class Clients:
     def boot(self, name):
         s = self.home
         flavor = [f['id'] for f in self._compute('GET', '/flavors').json()[
-            'flavors'] if f['name'] == home.FLAVOR][0]
-        image = s.get(self.sb.url('glance', '/v2/images'),
-                      params={'name': home.IMAGE}).json()['images'][0]['id']
+            'flavors'] if f['name'] == seed.FLAVOR][0]
+        image = s.get(glance.images_url(self.sb, clouds.HOME),
+                      params={'name': seed.IMAGE}).json()['images'][0]['id']
         server = self._compute('POST', '/servers', json={'server': {
             'name': name, 'imageRef': image, 'flavorRef': flavor,
             'networks': 'none'}}).json()['server']
@@ -118,10 +116,9 @@ class Clients:
 
         cloud: 'home', 'foreign' or 'foreign-admin'.
         """
-        if cloud == 'home':
+        if cloud == clouds.HOME:
             s = self.home
-            return s, self.sb.url('cinder-home',
-                                  '/v3/' + s.get_project_id())
+            return s, cinder.url(self.sb, cloud, s.get_project_id())
         s = self.foreign_admin if cloud == 'foreign-admin' else self.foreign
         return s, s.get_endpoint(service_type='block-storage',
                                  interface='public')

@@ -46,8 +46,8 @@ from mixmatch_client import cache
 from mixmatch_client import clouds
 from mixmatch_client import volume
 from mixmatch_sandbox import base
+from mixmatch_sandbox.clouds import federation
 from mixmatch_sandbox import demo
-from mixmatch_sandbox import providers
 
 COUNTS = (1, 2, 4, 8)
 
@@ -83,7 +83,7 @@ def main():
     results = {}
     ids = ['bench-%d' % n for n in range(1, max(COUNTS) + 1)]
     with tempfile.TemporaryDirectory(prefix='mixmatch-k2k-') as warm_cache, \
-            providers.registered(sb, ids):
+            federation.service_providers(sb, ids):
         for count in COUNTS:
             sp_ids = ids[:count]
 

@@ -26,9 +26,10 @@ from keystoneauth1 import session as ks_session
 from oslotest import base as oslotest_base
 
 from mixmatch_sandbox import base
+from mixmatch_sandbox.clouds import foreign
+from mixmatch_sandbox.clouds import home
+from mixmatch_sandbox import credentials
 from mixmatch_sandbox import demo
-from mixmatch_sandbox import foreign
-from mixmatch_sandbox import home
 
 _UP = {}
 
@@ -114,8 +115,10 @@ class TestCase(oslotest_base.BaseTestCase):
         default the home admin scoped to the demo project, whose token
         reaches the server's foreign volumes (nova_mixmatch.moves).
         """
-        session = session or ks_session.Session(auth=home.password_auth(
-            self.sb, 'admin', self.sb.secret('home-admin'), 'demo'))
+        session = session or ks_session.Session(
+            auth=credentials.password_auth(self.sb, home.CLOUD,
+                                           credentials.ADMIN,
+                                           credentials.DEMO))
         return session.post(
             self.clients.nova + '/servers/%s/action' % server,
             json={action: args}, raise_exc=False,
@@ -138,8 +141,8 @@ class TestCase(oslotest_base.BaseTestCase):
 
     def home_user_named(self, role, project):
         """(name, session) of a new home user with role on project."""
-        admin = home.admin_session(self.sb)
-        keystone = home.auth_url(self.sb)
+        admin = credentials.admin_session(self.sb, home.CLOUD)
+        keystone = self.sb.keystone_url(home.CLOUD)
         name, password = self.name(), uuid.uuid4().hex
         user = admin.post(keystone + '/users', json={'user': {
             'name': name, 'password': password,
@@ -151,12 +154,12 @@ class TestCase(oslotest_base.BaseTestCase):
             'name': role}).json()['roles'][0]['id']
         admin.put(keystone + '/projects/%s/users/%s/roles/%s'
                   % (project_id, user, role_id))
-        return name, ks_session.Session(auth=home.password_auth(
-            self.sb, name, password, project))
+        return name, ks_session.Session(auth=credentials.password_auth(
+            self.sb, home.CLOUD, name, project, password))
 
     def host(self, server):
         """The compute host of server; only the home admin sees it."""
-        return home.admin_session(self.sb).get(
+        return credentials.admin_session(self.sb, home.CLOUD).get(
             self.clients.nova + '/servers/' + server).json()['server'][
                 'OS-EXT-SRV-ATTR:host']
 

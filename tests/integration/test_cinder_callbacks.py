@@ -23,8 +23,10 @@ import uuid
 from keystoneauth1.identity import v3
 from keystoneauth1 import session as ks_session
 
-from mixmatch_sandbox import foreign
-from mixmatch_sandbox import home
+from mixmatch_sandbox.clouds import foreign
+from mixmatch_sandbox.clouds import home
+from mixmatch_sandbox import credentials
+from mixmatch_sandbox.services import cinder
 from tests.integration import base
 
 EXTEND_IN_USE = 'volume 3.42'
@@ -64,7 +66,7 @@ class TestCinderCallbacks(base.TestCase):
 
         As (event, result), which only the home admin sees.
         """
-        admin = home.admin_session(self.sb)
+        admin = credentials.admin_session(self.sb, home.CLOUD)
         nova = self.sb.url('nova-api', '/v2.1/servers/%s/os-instance-actions'
                            % server)
         found = [a for a in admin.get(nova).json()['instanceActions']
@@ -161,10 +163,10 @@ class TestCinderCallbacks(base.TestCase):
     def test_the_callback_credential_does_the_callbacks_only(self):
         """The foreign Cinder's home identity: admin, narrowed by rules."""
         home_nova = ks_session.Session(auth=v3.ApplicationCredential(
-            auth_url=home.auth_url(self.sb),
+            auth_url=self.sb.keystone_url(home.CLOUD),
             application_credential_name=foreign.HOME_CALLBACK_CREDENTIAL,
-            application_credential_secret=self.sb.secret(
-                'home-' + foreign.HOME_CALLBACK_CREDENTIAL),
+            application_credential_secret=credentials.secret(
+                self.sb, home.CLOUD, foreign.HOME_CALLBACK_CREDENTIAL),
             username=foreign.HOME_CALLBACK_USER, user_domain_id='default'))
         nova = self.sb.url('nova-api', '/v2.1')
         self.assertEqual(401, home_nova.get(
@@ -181,16 +183,10 @@ class TestCinderCallbacks(base.TestCase):
 
     def _service_session(self):
         """The foreign admin, with the foreign Cinder's service token."""
-        def password(user, secret, project):
-            return v3.Password(
-                auth_url=foreign.keystone_url(self.sb), username=user,
-                password=self.sb.secret(secret), project_name=project,
-                user_domain_id='default', project_domain_id='default')
-        service = ks_session.Session(auth=password(
-            foreign.CINDER_USER, 'foreign-cinder', 'service'))
-        return ks_session.Session(auth=password(
-            foreign.ADMIN, 'foreign-admin', foreign.ADMIN)), {
-                'X-Service-Token': service.get_token()}
+        service = ks_session.Session(auth=credentials.password_auth(
+            self.sb, foreign.CLOUD, cinder.USER, credentials.SERVICE_PROJECT))
+        return credentials.admin_session(self.sb, foreign.CLOUD), {
+            'X-Service-Token': service.get_token()}
 
     def _delete_as_service(self, attachment):
         session, headers = self._service_session()

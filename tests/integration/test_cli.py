@@ -17,9 +17,9 @@ import json
 import os
 import subprocess
 
+from mixmatch_sandbox.clouds import federation
+from mixmatch_sandbox.clouds import foreign
 from mixmatch_sandbox import demo
-from mixmatch_sandbox import foreign
-from mixmatch_sandbox import providers
 from tests.integration import base
 
 
@@ -90,8 +90,8 @@ class TestCommandLine(base.TestCase):
     def test_mixmatch_volume_list(self):
         far = self.volume('foreign')
         near = self.volume('home')
-        with providers.registered(self.sb, [self.name()],
-                                  down=True) as (down,):
+        with federation.service_providers(self.sb, [self.name()],
+                                          down=True) as (down,):
             rows = self.openstack('mixmatch', 'volume', 'list', '--long')
         mine = {r['ID']: (r['Provider'], r['Project'], r['Status'])
                 for r in rows if r['ID'] in (far, near)}

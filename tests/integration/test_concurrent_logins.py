@@ -25,8 +25,9 @@ import concurrent.futures
 from keystoneauth1.identity import v3
 from keystoneauth1 import session as ks_session
 
-from mixmatch_sandbox import foreign
-from mixmatch_sandbox import home
+from mixmatch_sandbox.clouds import foreign
+from mixmatch_sandbox.clouds import home
+from mixmatch_sandbox import credentials
 from tests.integration import base
 
 LOGINS = 400
@@ -37,12 +38,13 @@ class TestConcurrentLogins(base.TestCase):
 
     def projects_at_sp(self, user, password, project):
         k2k = v3.Keystone2Keystone(
-            home.password_auth(self.sb, user, password, project),
+            credentials.password_auth(self.sb, home.CLOUD, user, project,
+                                      password),
             foreign.SP_ID)
         session = ks_session.Session(auth=k2k)
         unscoped = k2k.get_unscoped_auth_ref(session)
         resp = session.get(
-            foreign.keystone_url(self.sb) + '/auth/projects',
+            self.sb.keystone_url(foreign.CLOUD) + '/auth/projects',
             headers={'X-Auth-Token': unscoped.auth_token},
             authenticated=False)
         return user, tuple(sorted(p['name'] for p in resp.json()[

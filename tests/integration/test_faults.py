@@ -23,7 +23,7 @@ new home user of the demo project, whose first request must federate.
 These tests stop services, so each runs alone (DISRUPTIVE).
 """
 
-from mixmatch_sandbox import foreign
+from mixmatch_sandbox.clouds import foreign
 from tests.integration import base
 
 KEYSTONE = 'keystone-foreign-uwsgi'

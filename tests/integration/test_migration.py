@@ -20,7 +20,7 @@ server's project, so that K2K maps it to the project of the volume at the
 SP (nova_mixmatch.moves). Scoped to its own project it gets a 409.
 """
 
-from mixmatch_sandbox import home
+from mixmatch_sandbox import seed
 from tests.integration import base
 
 
@@ -51,7 +51,7 @@ class TestMigration(base.TestCase):
         """Revert brings the server, and the volume's attachment, back."""
         server, volume, source, before = self._attached()
         flavor = [f['id'] for f in self.compute('GET', '/flavors').json()[
-            'flavors'] if f['name'] == home.RESIZE_FLAVOR][0]
+            'flavors'] if f['name'] == seed.RESIZE_FLAVOR][0]
         self.action(server, 'resize', {'flavorRef': flavor})
         self.wait_server(server, 'VERIFY_RESIZE')
         resized = self.assertForeignAttached(server, volume)

@@ -19,7 +19,7 @@ route cache and asks the conductor where the volume lives.
 
 import subprocess
 
-from mixmatch_sandbox import home
+from mixmatch_sandbox.clouds import home
 from tests.integration import base
 
 

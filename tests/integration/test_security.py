@@ -24,9 +24,10 @@ import time
 from keystoneauth1.identity import v3
 from keystoneauth1 import session as ks_session
 
-from mixmatch_sandbox import federation
-from mixmatch_sandbox import foreign
-from mixmatch_sandbox import home
+from mixmatch_sandbox.clouds import federation
+from mixmatch_sandbox.clouds import foreign
+from mixmatch_sandbox.clouds import home
+from mixmatch_sandbox.services import nova
 from tests.integration import base
 
 # A Fernet token (Keystone's token provider in both clouds): version byte
@@ -64,8 +65,8 @@ class TestSecurity(base.TestCase):
     def nova_auth(self):
         """Nova's own identity at home: [service_user] of the nova.conf."""
         conf = configparser.ConfigParser(interpolation=None)
-        conf.read(home.etc(self.sb, 'nova', 'nova.conf'))
-        user = conf[federation.NOVA_AUTH_SECTION]
+        conf.read(nova.config_path(self.sb, home.CLOUD))
+        user = conf[nova.MIXMATCH_AUTH_SECTION]
         return v3.Password(
             auth_url=user['auth_url'], username=user['username'],
             password=user['password'], project_name=user['project_name'],
@@ -77,11 +78,9 @@ class TestSecurity(base.TestCase):
 
         Obtained as Nova does: password at home, then Keystone2Keystone.
         """
-        nova = self.nova_auth()
-        home_token = nova.get_token(ks_session.Session())
-        k2k = v3.Keystone2Keystone(nova, foreign.SP_ID,
-                                   project_name='k2k-service',
-                                   project_domain_name=foreign.IDP_ID)
+        nova_auth = self.nova_auth()
+        home_token = nova_auth.get_token(ks_session.Session())
+        k2k = federation.k2k_auth(nova_auth, 'service')
         return home_token, k2k.get_token(ks_session.Session())
 
     # logs
@@ -164,7 +163,7 @@ class TestSecurity(base.TestCase):
         # The SP refuses Nova's home token, and accepts Nova's K2K token.
         nova_home, nova_foreign = self.nova_tokens()
         admin = self.clients.foreign_admin
-        url = foreign.keystone_url(self.sb) + '/auth/tokens'
+        url = self.sb.keystone_url(foreign.CLOUD) + '/auth/tokens'
         resp = admin.get(url, headers={'X-Subject-Token': nova_home},
                          raise_exc=False)
         self.assertEqual(404, resp.status_code, resp.text)

@@ -22,7 +22,7 @@ import re
 import time
 
 from mixmatch_federation import k2k
-from mixmatch_sandbox import foreign
+from mixmatch_sandbox.clouds import foreign
 from tests.integration import base
 
 

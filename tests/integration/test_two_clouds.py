@@ -17,9 +17,10 @@ import configparser
 from keystoneauth1.identity import v3
 from keystoneauth1 import session as ks_session
 
-from mixmatch_sandbox import federation
-from mixmatch_sandbox import foreign
-from mixmatch_sandbox import home
+from mixmatch_sandbox.clouds import federation
+from mixmatch_sandbox.clouds import foreign
+from mixmatch_sandbox.clouds import home
+from mixmatch_sandbox.services import nova
 from tests.integration import base
 
 
@@ -73,7 +74,7 @@ class TestTwoClouds(base.TestCase):
         token = c.foreign.get_token()
         # the foreign Keystone's own account of that token
         admin = c.foreign_admin
-        info = admin.get(foreign.keystone_url(self.sb) + '/auth/tokens',
+        info = admin.get(self.sb.keystone_url(foreign.CLOUD) + '/auth/tokens',
                          headers={'X-Subject-Token': token}).json()['token']
         self.assertIn('saml2', info['methods'])
         federation = info['user']['OS-FEDERATION']
@@ -104,27 +105,26 @@ class TestTwoClouds(base.TestCase):
 
         Its K2K token is the service token of the foreign Cinder.
         """
-        for name in ['nova.conf'] + [h + '.conf' for h in home.COMPUTE_HOSTS]:
+        for host in (None,) + home.COMPUTE_HOSTS:
+            name = nova.config_path(self.sb, home.CLOUD, host)
             conf = configparser.ConfigParser(interpolation=None)
-            conf.read(home.etc(self.sb, 'nova', name))
-            self.assertEqual(federation.NOVA_AUTH_SECTION,
+            conf.read(name)
+            self.assertEqual(nova.MIXMATCH_AUTH_SECTION,
                              conf['mixmatch']['auth_section'], name)
             self.assertNotIn('auth_type', conf['mixmatch'], name)
-            user = conf[federation.NOVA_AUTH_SECTION]
+            user = conf[nova.MIXMATCH_AUTH_SECTION]
             self.assertEqual('true', user['send_service_user_token'])
-        nova = v3.Password(
+        nova_auth = v3.Password(
             auth_url=user['auth_url'], username=user['username'],
             password=user['password'], project_name=user['project_name'],
             user_domain_name=user['user_domain_name'],
             project_domain_name=user['project_domain_name'])
-        access = nova.get_access(ks_session.Session())
+        access = nova_auth.get_access(ks_session.Session())
         self.assertTrue(access.project_scoped)
         self.assertEqual('service', access.project_name)
         self.assertIn('service', access.role_names)
 
-        k2k = v3.Keystone2Keystone(nova, foreign.SP_ID,
-                                   project_name='k2k-service',
-                                   project_domain_name=foreign.IDP_ID)
+        k2k = federation.k2k_auth(nova_auth, 'service')
         there = k2k.get_access(ks_session.Session())
         self.assertIn('service', there.role_names)
         self.assertEqual('k2k-service', there.project_name)

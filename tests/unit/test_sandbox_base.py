@@ -250,6 +250,28 @@ class TestProcesses(SandboxTestCase):
         self.assertFalse(any(base.Sandbox._alive(p) for p in pids))
 
 
+class TestWaitUntil(SandboxTestCase):
+
+    def test_polls_until_ready(self):
+        answers = iter([False, None, True])
+        self.sb.wait_until(lambda: next(answers), 'x', interval=0.01)
+        self.assertIsNone(next(answers, None))
+
+    def test_not_ready_in_time_names_the_log(self):
+        e = self.assertRaises(base.SandboxError, self.sb.wait_until,
+                              lambda: False, 'the thing', timeout=0.05,
+                              log=self.sb.log('x'), interval=0.01)
+        self.assertEqual('the thing: not ready in 0 s (see %s)'
+                         % self.sb.log('x'), str(e))
+
+    def test_fails_at_once_when_its_process_exited(self):
+        e = self.assertRaises(base.SandboxError, self.sb.wait_until,
+                              lambda: False, 'x', timeout=60,
+                              name='never-started')
+        self.assertEqual('never-started exited (see %s)'
+                         % self.sb.log('never-started'), str(e))
+
+
 class TestRun(SandboxTestCase):
 
     def test_logs_the_command_and_its_output(self):
@@ -289,7 +311,6 @@ class TestWsgiModule(SandboxTestCase):
         self.assertEqual(str(self.dir / 'etc'),
                          os.environ['OS_X_CONFIG_DIR'])
 
-    def test_keystone_wsgi_reads_its_cloud_config(self):
-        text = self.sb.keystone_wsgi('foreign').read_text()
-        self.assertIn('from keystone.wsgi.api import application', text)
-        self.assertIn(str(self.dir / 'etc' / 'keystone-foreign'), text)
+    def test_file_named_after_the_service(self):
+        path = self.sb.wsgi_module('cinder-home', 'json:dumps')
+        self.assertEqual(self.dir / 'wsgi' / 'sandbox_cinder_home.py', path)

@@ -21,10 +21,12 @@ import fixtures
 import testtools
 import yaml
 
-from mixmatch_deploy import keystone
+from mixmatch_deploy import keystone as deploy_keystone
 from mixmatch_sandbox import base
-from mixmatch_sandbox import foreign
-from mixmatch_sandbox import home
+from mixmatch_sandbox import credentials
+from mixmatch_sandbox import services
+from mixmatch_sandbox.services import keystone
+from mixmatch_sandbox.services import shibboleth
 
 
 class SandboxTestCase(testtools.TestCase):
@@ -45,25 +47,26 @@ class TestTemplates(SandboxTestCase):
 
     def test_every_template_has_its_values(self):
         shib = self.dir / 'etc' / 'shibboleth-foreign'
-        text = self.assertFilled(foreign.render(
+        idp_metadata = keystone.idp_metadata_path(self.sb, 'home')
+        text = self.assertFilled(shibboleth.render(
             'shibboleth2.xml', shib / 'shibboleth2.xml', shib_dir=shib,
-            sp_base_url=foreign.keystone_url(self.sb, ''),
-            idp_entity_id=self.sb.idp_entity_id(),
-            idp_metadata=home.idp_metadata_path(self.sb)))
+            sp_base_url=self.sb.keystone_url('foreign', ''),
+            idp_entity_id=keystone.entity_id(self.sb, 'home'),
+            idp_metadata=idp_metadata))
         ET.fromstring(text)   # well-formed
         self.assertIn('entityID="http://127.0.0.1:25100/shibboleth"', text)
         self.assertIn('entityID="http://127.0.0.1:25000/v3/OS-FEDERATION/'
                       'saml2/idp"', text)
-        self.assertIn(str(home.idp_metadata_path(self.sb)), text)
+        self.assertIn(str(idp_metadata), text)
         self.assertIn('%s/shibd.sock' % shib, text)
 
-        logger = self.assertFilled(foreign.render(
+        logger = self.assertFilled(shibboleth.render(
             'shib.logger', shib / 'shibd.logger', level='INFO'))
         self.assertIn('rootCategory=INFO', logger)
 
     def test_apache(self):
         apache_dir = self.dir / 'state' / 'apache2-foreign'
-        text = self.assertFilled(foreign.render(
+        text = self.assertFilled(shibboleth.render(
             'apache-sp.conf', self.dir / 'etc' / 'apache2-foreign.conf',
             host=base.HOST, port=25100, apache_dir=apache_dir,
             shib_dir=self.dir / 'shib', uwsgi='127.0.0.1:25101'))
@@ -76,14 +79,31 @@ class TestTemplates(SandboxTestCase):
         self.assertIn('protocols/saml2/auth$">', text)
 
     def test_a_missing_value_is_an_error(self):
-        self.assertRaises(KeyError, foreign.render, 'shib.logger',
+        self.assertRaises(KeyError, shibboleth.render, 'shib.logger',
                           self.dir / 'x')
+
+
+class TestServices(SandboxTestCase):
+
+    def test_named_by_cloud(self):
+        self.assertEqual('cinder-foreign', services.name('cinder', 'foreign'))
+        self.assertEqual('glance-foreign', services.name('glance', 'foreign'))
+        self.assertEqual('keystone-home', services.name('keystone', 'home'))
+        self.assertEqual('cinder-home', services.name('cinder', 'home'))
+        # the home cloud's others kept their names of before the second
+        for service in ('placement', 'glance', 'neutron', 'nova'):
+            self.assertEqual(service, services.name(service, 'home'))
+
+    def test_keystone_wsgi_reads_its_cloud_config(self):
+        text = keystone.wsgi_file(self.sb, 'foreign').read_text()
+        self.assertIn('from keystone.wsgi.api import application', text)
+        self.assertIn(str(self.dir / 'etc' / 'keystone-foreign'), text)
 
 
 class TestCloudsYaml(SandboxTestCase):
 
     def test_three_clouds_mode_600(self):
-        path = home.clouds_yaml(self.sb)
+        path = credentials.clouds_yaml(self.sb)
         self.assertEqual(0o600, stat.S_IMODE(os.stat(path).st_mode))
         clouds = yaml.safe_load(path.read_text())['clouds']
         self.assertEqual({'home-admin', 'home-demo', 'foreign-admin'},
@@ -97,10 +117,10 @@ class TestCloudsYaml(SandboxTestCase):
                          clouds['foreign-admin']['auth']['auth_url'])
 
     def test_admin_client_of_each_cloud(self):
-        home.clouds_yaml(self.sb)
+        credentials.clouds_yaml(self.sb)
         for cloud in ('home', 'foreign'):
             ks = self.sb.keystone(cloud)
-            self.assertIsInstance(ks, keystone.Keystone)
+            self.assertIsInstance(ks, deploy_keystone.Keystone)
             self.assertEqual('identity', ks.client.service_type)
             self.assertEqual('RegionOne', ks.client.region_name)
             self.assertEqual(
