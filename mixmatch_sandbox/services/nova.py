@@ -21,7 +21,7 @@ from mixmatch_sandbox import base
 from mixmatch_sandbox import credentials
 from mixmatch_sandbox import services
 
-__all__ = ['USER', 'MIXMATCH_AUTH_SECTION', 'name', 'api_url',
+__all__ = ['compute_name', 'USER', 'MIXMATCH_AUTH_SECTION', 'name', 'api_url',
            'config_path', 'prepare', 'start',
            'start_conductor_and_scheduler', 'start_computes']
 
@@ -36,6 +36,11 @@ MIXMATCH_AUTH_SECTION = 'service_user'
 
 def name(cloud: str) -> str:
     return services.name('nova', cloud)
+
+
+def compute_name(cloud: str, host: str) -> str:
+    """The process (and log) of the nova-compute of host."""
+    return '%s-%s' % (name(cloud), host)
 
 
 def api_url(sb, cloud: str) -> str:
@@ -175,7 +180,7 @@ def start_computes(sb, cloud: str, hosts):
              'name'], log=sb.log('rabbitmq'), capture=True).split(),
             'the conductor queue', name=conductor, interval=0.5)
         for host in hosts:
-            sb.start('%s-%s' % (name(cloud), host),
+            sb.start(compute_name(cloud, host),
                      [sb.bin('nova-compute'),
                       '--config-file', config_path(sb, cloud, host)])
         for host in hosts:
