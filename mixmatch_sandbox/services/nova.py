@@ -121,9 +121,10 @@ def prepare(sb, cloud: str, transport: str, hosts, service_providers):
 
         def schemas():
             sb.run(manage + ['api_db', 'sync'], log=log)
-            sb.run(manage + ['cell_v2', 'map_cell0', '--database_connection',
-                             sb.database_url(name(cloud) + '_cell0')],
-                   log=log)
+            # cell0's database is the main one's name + _cell0, which
+            # nova-manage derives: no URL (and password) in argv
+            sb.database_url(name(cloud) + '_cell0')
+            sb.run(manage + ['cell_v2', 'map_cell0'], log=log)
             # 2: a cell with this database and transport exists already
             if sb.run(manage + ['cell_v2', 'create_cell', '--name', 'cell1'],
                       log=log, check=False) not in (0, 2):
