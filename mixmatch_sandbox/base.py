@@ -38,6 +38,11 @@ HOST = '127.0.0.1'
 _LOCK = threading.RLock()
 
 
+def _private_dir(path, mode):
+    path.mkdir(mode=mode, parents=True, exist_ok=True)
+    path.chmod(mode)   # one that existed keeps its mode otherwise
+
+
 def listening(port):
     """Whether something accepts connections on ``port`` of HOST."""
     with socket.socket() as s:
@@ -75,7 +80,11 @@ class Sandbox:
     def __init__(self, dir=None):
         dir = dir or os.environ.get('MIXMATCH_SANDBOX_DIR')
         self.dir = pathlib.Path(dir or CHECKOUT / '.sandbox').resolve()
-        self.dir.mkdir(parents=True, exist_ok=True)
+        # Configs, keys and logs hold secrets. Others may pass through
+        # the directory (Apache's workers reach shibd's socket) but not
+        # list it; the logs are root's only.
+        _private_dir(self.dir, 0o711)
+        _private_dir(self.dir / 'logs', 0o700)
         self.venv = self.dir / 'venv'
         self.python = self.bin('python')
         # One clock for a command and the processes it re-executes.
@@ -173,9 +182,9 @@ class Sandbox:
                     u=self.namespace, h=h, p=password, db=db)
                 for h in ('localhost', HOST))
             sql += self.MARIADB_CONNECTIONS_SQL
-            self.run(['mariadb', '-u', 'root', '-e',
-                      'CREATE DATABASE IF NOT EXISTS `%s`;' % db + sql],
-                     log=self.log('mariadb'))
+            # on stdin: the password must not show in argv or the log
+            self.run(['mariadb', '-u', 'root'], log=self.log('mariadb'),
+                     stdin='CREATE DATABASE IF NOT EXISTS `%s`;' % db + sql)
             self._ready_databases.add(db)
         return 'mysql+pymysql://%s:%s@%s/%s?charset=utf8' % (
             self.namespace, password, HOST, db)
@@ -192,13 +201,11 @@ class Sandbox:
             log = self.log('rabbitmq')
             users = self.run(['rabbitmqctl', '-q', 'list_users'],
                              log=log, capture=True)
-            if any(line.split()[:1] == [user]
-                   for line in users.splitlines()):
-                self.run(['rabbitmqctl', 'change_password', user, password],
-                         log=log)
-            else:
-                self.run(['rabbitmqctl', 'add_user', user, password],
-                         log=log)
+            known = any(line.split()[:1] == [user]
+                        for line in users.splitlines())
+            # rabbitmqctl reads a password it is not given on stdin
+            self.run(['rabbitmqctl', 'change_password' if known
+                      else 'add_user', user], log=log, stdin=password)
             self.run(['rabbitmqctl', 'add_vhost', vhost], log=log,
                      check=False)
             self.run(['rabbitmqctl', 'set_permissions', '-p', vhost, user,
@@ -345,10 +352,12 @@ class Sandbox:
         return True
 
     def run(self, argv, log=None, env=None, check=True, capture=False,
-            cwd=None):
+            cwd=None, stdin=None):
         """Run a one-shot command, its output appended to log.
 
-        With capture, return its stdout (stderr still goes to the log).
+        The log shows argv: a secret goes in env or stdin (text), never
+        in argv, which every user of the machine can read too. With
+        capture, return its stdout (stderr still goes to the log).
         """
         log = log or self.log('commands')
         full_env = dict(os.environ, **(env or {}))
@@ -358,7 +367,9 @@ class Sandbox:
             out.flush()
             proc = subprocess.run(
                 argv, stdout=subprocess.PIPE if capture else out,
-                stderr=out, stdin=subprocess.DEVNULL, env=full_env, cwd=cwd)
+                stderr=out, env=full_env, cwd=cwd,
+                input=None if stdin is None else stdin.encode(),
+                stdin=subprocess.DEVNULL if stdin is None else None)
         if check and proc.returncode:
             raise SandboxError('%s exited %d (see %s)'
                                % (argv[0], proc.returncode, log))
@@ -400,6 +411,7 @@ class Sandbox:
         """Write {section: {key: value}}; True/False become true/false.
 
         A list value repeats the key (oslo.config multi-valued options).
+        The file is root's only: service configs hold passwords.
         """
         path = pathlib.Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -412,7 +424,10 @@ class Sandbox:
                 for one in value if isinstance(value, list) else [value]:
                     lines.append('%s = %s' % (key, one))
             lines.append('')
-        path.write_text('\n'.join(lines))
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, 'w') as out:
+            os.fchmod(fd, 0o600)   # one that existed keeps its mode
+            out.write('\n'.join(lines))
         return path
 
     def copy_etc(self, package, name, service=None):

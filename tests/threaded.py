@@ -19,11 +19,13 @@ passes. The checks here run in a child interpreter that imports no Nova,
 where threads are the operating system's and switch at any bytecode.
 """
 
+import collections
 import json
 import subprocess
 import sys
 import threading
 
+from mixmatch_sandbox import base
 from nova_mixmatch import lru
 
 _CHILD = '''
@@ -77,3 +79,28 @@ def lru_hammer(size, threads=8, rounds=10000, keys=16):
     for worker in workers:
         worker.join()
     return {'errors': errors[:10], 'length': len(cache)}
+
+
+def sandbox_secrets(directory, threads=8, names=50):
+    """Threads asking one state directory for the same new secrets at once.
+
+    :returns: the secrets on which the threads, or the file afterwards,
+        disagree.
+    """
+    sb = base.Sandbox(directory)
+    start = threading.Barrier(threads)
+    given = collections.defaultdict(set)
+
+    def one_thread():
+        start.wait()
+        for n in range(names):
+            given['secret-%d' % n].add(sb.secret('secret-%d' % n))
+
+    workers = [threading.Thread(target=one_thread) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    kept = base.Sandbox(directory)
+    return sorted(name for name, values in given.items()
+                  if values != {kept.secret(name)})

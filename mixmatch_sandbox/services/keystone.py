@@ -92,12 +92,12 @@ def _install(sb, cloud, sections, public_url, more=()):
     def database():
         sb.run(manage + ['db_sync'], log=log)
         sb.run(manage + [
-            'bootstrap', '--bootstrap-password',
-            credentials.secret(sb, cloud, credentials.ADMIN),
-            '--bootstrap-region-id', credentials.REGION,
+            'bootstrap', '--bootstrap-region-id', credentials.REGION,
             '--bootstrap-admin-url', public_url,
             '--bootstrap-internal-url', public_url,
-            '--bootstrap-public-url', public_url], log=log)
+            '--bootstrap-public-url', public_url], log=log,
+            env={'OS_BOOTSTRAP_PASSWORD': credentials.secret(
+                sb, cloud, credentials.ADMIN)})
 
     def key_repository(repo):
         sb.run(manage + [repo, '--keystone-user', 'root',

@@ -21,7 +21,7 @@ from mixmatch_sandbox import base
 from mixmatch_sandbox import credentials
 from mixmatch_sandbox import services
 
-__all__ = ['USER', 'MIXMATCH_AUTH_SECTION', 'name', 'api_url',
+__all__ = ['compute_name', 'USER', 'MIXMATCH_AUTH_SECTION', 'name', 'api_url',
            'config_path', 'prepare', 'start',
            'start_conductor_and_scheduler', 'start_computes']
 
@@ -36,6 +36,11 @@ MIXMATCH_AUTH_SECTION = 'service_user'
 
 def name(cloud: str) -> str:
     return services.name('nova', cloud)
+
+
+def compute_name(cloud: str, host: str) -> str:
+    """The process (and log) of the nova-compute of host."""
+    return '%s-%s' % (name(cloud), host)
 
 
 def api_url(sb, cloud: str) -> str:
@@ -116,9 +121,10 @@ def prepare(sb, cloud: str, transport: str, hosts, service_providers):
 
         def schemas():
             sb.run(manage + ['api_db', 'sync'], log=log)
-            sb.run(manage + ['cell_v2', 'map_cell0', '--database_connection',
-                             sb.database_url(name(cloud) + '_cell0')],
-                   log=log)
+            # cell0's database is the main one's name + _cell0, which
+            # nova-manage derives: no URL (and password) in argv
+            sb.database_url(name(cloud) + '_cell0')
+            sb.run(manage + ['cell_v2', 'map_cell0'], log=log)
             # 2: a cell with this database and transport exists already
             if sb.run(manage + ['cell_v2', 'create_cell', '--name', 'cell1'],
                       log=log, check=False) not in (0, 2):
@@ -175,7 +181,7 @@ def start_computes(sb, cloud: str, hosts):
              'name'], log=sb.log('rabbitmq'), capture=True).split(),
             'the conductor queue', name=conductor, interval=0.5)
         for host in hosts:
-            sb.start('%s-%s' % (name(cloud), host),
+            sb.start(compute_name(cloud, host),
                      [sb.bin('nova-compute'),
                       '--config-file', config_path(sb, cloud, host)])
         for host in hosts:

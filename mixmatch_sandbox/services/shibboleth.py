@@ -84,8 +84,10 @@ def apache(sb, cloud: str):
     if sb.running(name):
         return
     apache_dir = sb.path('state', name, 'x').parent
-    for sub in ('run', 'logs'):
-        (apache_dir / sub).mkdir(exist_ok=True)
+    (apache_dir / 'run').mkdir(exist_ok=True)
+    # written by Apache's parent (root) only, as the sandbox's own logs
+    (apache_dir / 'logs').mkdir(mode=0o700, exist_ok=True)
+    (apache_dir / 'logs').chmod(0o700)
     conf = render('apache-sp.conf', sb.path('etc', name + '.conf'),
                   host=base.HOST, port=sb.ports[keystone.name(cloud)],
                   apache_dir=apache_dir, shib_dir=_shib_dir(sb, cloud),

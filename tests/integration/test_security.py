@@ -18,8 +18,9 @@ mod_shib, the foreign Cinder) logs its traffic.
 """
 
 import configparser
+import json
 import re
-import time
+import stat
 
 from keystoneauth1.identity import v3
 from keystoneauth1 import session as ks_session
@@ -57,8 +58,14 @@ class TestSecurity(base.TestCase):
         self.clients.wait(lambda: self.home_attachments(server), {},
                           'server %s attachments' % server)
         self.assertForeignAvailable(volume)
-        # nova-compute and the Cinders finish logging the detach
-        time.sleep(1)
+        # the logs scanned below hold the detach: the compute host's
+        # driver detach, whichever host the server is on
+        marker = ('Attempting to driver detach volume %s' % volume).encode()
+        computes = [self.sb.log(nova.compute_name(home.CLOUD, host))
+                    for host in home.COMPUTE_HOSTS]
+        self.clients.wait(
+            lambda: any(marker in log.read_bytes() for log in computes),
+            True, 'the detach of %s in %s' % (volume, computes))
 
     # tokens
 
@@ -137,6 +144,57 @@ class TestSecurity(base.TestCase):
                            'only %d bytes of logs read' % read)
         self.assertEqual([], found)
         self.assertEqual([], shaped)
+
+    # secrets
+
+    def generated_secrets(self):
+        """{name: value} of every secret the sandbox generated.
+
+        The service and admin passwords, the MariaDB and RabbitMQ ones,
+        the foreign Cinder's application credential: secrets.json has
+        them all.
+        """
+        found = json.loads(self.sb.path('secrets.json').read_text())
+        for name in ('mariadb', 'rabbitmq', 'home-admin', 'home-nova',
+                     'home-demo', 'foreign-admin', 'foreign-cinder',
+                     'home-' + foreign.HOME_CALLBACK_CREDENTIAL):
+            self.assertIn(name, found)
+        return found
+
+    def state_files(self):
+        """Every file of the state directory but the venv's."""
+        return [p for p in self.sb.dir.rglob('*')
+                if p.is_file() and self.sb.venv not in p.parents]
+
+    def test_secrets_only_where_they_belong(self):
+        """No secret in a log; a file holding one is root's only."""
+        self.round_trip()
+        secrets = self.generated_secrets()
+        logs = set(self.log_files())
+        in_logs, readable = [], []
+        holders = 0
+        for path in self.state_files():
+            data = path.read_bytes()
+            held = sorted(name for name, value in secrets.items()
+                          if value.encode() in data)
+            if not held:
+                continue
+            holders += 1
+            if path in logs:
+                in_logs.append('%s: %s' % (path, ', '.join(held)))
+            mode = stat.S_IMODE(path.stat().st_mode)
+            if mode & 0o077:
+                readable.append('%s (%o): %s' % (path, mode,
+                                                 ', '.join(held)))
+        # the configs, secrets.json and clouds.yaml hold them
+        self.assertGreater(holders, 10)
+        self.assertEqual([], in_logs)
+        self.assertEqual([], readable)
+        # and nobody else lists the state directory or reads a log
+        self.assertEqual(0, stat.S_IMODE(self.sb.dir.stat().st_mode) & 0o066)
+        for log_dir in {p.parent for p in logs}:
+            self.assertEqual(
+                0o700, stat.S_IMODE(log_dir.stat().st_mode), log_dir)
 
     def test_home_service_token_never_reaches_the_sp(self):
         """Shown from the SP side, by its Keystone.

@@ -27,6 +27,7 @@ import fixtures
 import testtools
 
 from mixmatch_sandbox import base
+from tests import threaded
 
 
 class SandboxTestCase(testtools.TestCase):
@@ -37,6 +38,9 @@ class SandboxTestCase(testtools.TestCase):
         # elapsed() counts from this clock: ten seconds ago
         self.useFixture(fixtures.EnvironmentVariable(
             'MIXMATCH_SANDBOX_STARTED', str(time.time() - 10)))
+        # the default port base, whatever the shell running the tests says
+        self.useFixture(fixtures.EnvironmentVariable(
+            'MIXMATCH_SANDBOX_PORT_BASE'))
         self.sb = base.Sandbox(self.dir)
 
 
@@ -95,6 +99,15 @@ class TestWriteIni(SandboxTestCase):
         path.write_text('[old]\nx = 1\n')
         self.sb.write_ini(path, {'new': {'y': 2}})
         self.assertEqual('[new]\ny = 2\n', path.read_text())
+
+    def test_root_only(self):
+        """Service configs hold passwords, whatever the umask."""
+        old = self.dir / 'old.conf'
+        old.write_text('')
+        old.chmod(0o644)
+        for path in (old, self.dir / 'new.conf'):
+            self.sb.write_ini(path, {'database': {'password': 'x'}})
+            self.assertEqual(0o600, stat.S_IMODE(path.stat().st_mode))
 
     def test_readable_by_configparser(self):
         import configparser
@@ -184,15 +197,15 @@ class TestSecrets(SandboxTestCase):
         self.assertFalse((self.dir / 'secrets.tmp').exists())
 
     def test_threads_agree(self):
-        values = []
-        threads = [threading.Thread(
-            target=lambda: values.append(self.sb.secret('shared')))
-            for _ in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        self.assertEqual(1, len(set(values)))
+        self.assertEqual([], threaded.run('sandbox_secrets', str(self.dir)))
+
+    def test_state_directory_and_logs_are_private(self):
+        self.dir.chmod(0o755)
+        (self.dir / 'logs').chmod(0o755)
+        base.Sandbox(self.dir)
+        self.assertEqual(0o711, stat.S_IMODE(self.dir.stat().st_mode))
+        self.assertEqual(0o700,
+                         stat.S_IMODE((self.dir / 'logs').stat().st_mode))
 
 
 class TestProcesses(SandboxTestCase):
@@ -285,6 +298,12 @@ class TestRun(SandboxTestCase):
                           capture=True)
         self.assertEqual('out\n', out)
         self.assertIn('err\n', log.read_text())
+
+    def test_a_secret_on_stdin_is_not_logged(self):
+        log = self.sb.log('x')
+        out = self.sb.run(['cat'], log=log, stdin='s3cret', capture=True)
+        self.assertEqual('s3cret', out)
+        self.assertEqual('$ cat\n', log.read_text())
 
     def test_failure_names_the_log(self):
         log = self.sb.log('x')

@@ -34,6 +34,9 @@ class SandboxTestCase(testtools.TestCase):
     def setUp(self):
         super().setUp()
         self.dir = pathlib.Path(self.useFixture(fixtures.TempDir()).path)
+        # the default port base, whatever the shell running the tests says
+        self.useFixture(fixtures.EnvironmentVariable(
+            'MIXMATCH_SANDBOX_PORT_BASE'))
         self.sb = base.Sandbox(self.dir)
 
 
