@@ -22,16 +22,52 @@ from oslo_policy import policy
 from cinder_mixmatch import conf
 
 LIST_FOREIGN_ATTACHMENTS = 'mixmatch:foreign_attachments:get_all'
+RELEASE_ATTACHMENT = 'mixmatch:foreign_attachments:release'
+ROLL_DETACHING = 'mixmatch:foreign_volumes:roll_detaching'
+DELETE_VOLUME = 'mixmatch:foreign_volumes:delete'
+#: A home cloud's Nova, federated here (the default mapping gives it the
+#: service role, not member).
+HOME_NOVA = 'role:service'
 
 RULES = [
     policy.DocumentedRuleDefault(
         name=LIST_FOREIGN_ATTACHMENTS,
-        check_str='role:admin',
+        check_str='role:admin or ' + HOME_NOVA,
         description='List the attachments of every project that servers of '
                     'other clouds (K2K identity providers) hold, with the '
-                    'cloud and the server.',
+                    'cloud and the server. A caller federated from a home '
+                    'cloud sees only that cloud\'s.',
         operations=[{'method': 'GET',
                      'path': '/v3/{project_id}/os-mixmatch-attachments'}],
+        scope_types=['project']),
+    policy.DocumentedRuleDefault(
+        name=RELEASE_ATTACHMENT,
+        check_str=HOME_NOVA,
+        description='Release (delete) an attachment that a server of the '
+                    'caller\'s home cloud held. Only on attachments whose '
+                    'connector names that cloud.',
+        operations=[{'method': 'DELETE',
+                     'path': '/v3/{project_id}/os-mixmatch-attachments/'
+                             '{attachment_id}'}],
+        scope_types=['project']),
+    policy.DocumentedRuleDefault(
+        name=ROLL_DETACHING,
+        check_str=HOME_NOVA,
+        description='Put a volume left detaching back in use, when every '
+                    'attachment of it belongs to the caller\'s home cloud.',
+        operations=[{'method': 'POST',
+                     'path': '/v3/{project_id}/os-mixmatch-volumes/'
+                             '{volume_id}/roll_detaching'}],
+        scope_types=['project']),
+    policy.DocumentedRuleDefault(
+        name=DELETE_VOLUME,
+        check_str=HOME_NOVA,
+        description='Delete an available volume of the caller\'s project '
+                    'that a server of the caller\'s home cloud held (delete '
+                    'on termination).',
+        operations=[{'method': 'DELETE',
+                     'path': '/v3/{project_id}/os-mixmatch-volumes/'
+                             '{volume_id}'}],
         scope_types=['project']),
 ]
 
