@@ -46,7 +46,6 @@ from cinder import exception
 from cinder import objects
 from cinder.volume import api as volume_api
 from oslo_log import log as logging
-from oslo_utils import timeutils
 import webob
 from webob import exc
 
@@ -67,7 +66,7 @@ def _authorize(context, rule):
 
 
 def _time(value):
-    return value and timeutils.isotime(value)
+    return value and value.isoformat()
 
 
 def _refused(error):
