@@ -74,8 +74,17 @@ class TestReconcile(base.TestCase):
         self.clients.wait_volume('foreign', volume, 'in-use')
         return attachment
 
+    def uses_the_provider(self):
+        """A server of the demo project with a foreign volume.
+
+        Nova asks the providers, and the projects there, that its routes
+        name: those its servers have had volumes of.
+        """
+        return self.attached_server()
+
     def test_audit_finds_and_fixes_a_stale_attachment(self):
         volume = self.volume('foreign')
+        self.uses_the_provider()
         attachment = self.attach_behind_novas_back(volume,
                                                    str(uuid.uuid4()))
         status, output = self.audit()
@@ -93,6 +102,11 @@ class TestReconcile(base.TestCase):
 
     def test_audit_sees_volumes_left_deleting(self):
         volume = self.volume('foreign')
+        self.uses_the_provider()
+        # back, so that the cleanup deletes it
+        self.addCleanup(self.foreign_call, 'foreign-admin', 'POST',
+                        '/volumes/%s/action' % volume,
+                        json={'os-reset_status': {'status': 'available'}})
         for status in ('error_deleting', 'deleting'):
             resp = self.foreign_call(
                 'foreign-admin', 'POST', '/volumes/%s/action' % volume,
@@ -102,10 +116,6 @@ class TestReconcile(base.TestCase):
             self.assertIsNotNone(row)
             self.assertIn('stuck-volume', row)
             self.assertIn(status, row)
-        # back, so that the cleanup deletes it
-        self.foreign_call('foreign-admin', 'POST',
-                          '/volumes/%s/action' % volume,
-                          json={'os-reset_status': {'status': 'available'}})
 
     def test_a_detach_lost_on_its_way_is_rolled_back(self):
         """A volume left detaching, with nothing in flight.
