@@ -104,26 +104,14 @@ class ForeignAttachmentsController(wsgi.Controller):
 
     def delete(self, req, id):
         """Release an attachment of a server of the caller's cloud."""
-        context = req.environ['cinder.context']
-        _authorize(context, policies.RELEASE_ATTACHMENT)
-        admin = _as_home_nova(context)
-        try:
-            attachment = objects.VolumeAttachment.get_by_id(admin, id)
-        except exception.VolumeAttachmentNotFound as e:
-            raise exc.HTTPNotFound(explanation=e.msg)
-        try:
-            ownership.check_release(
+        return _act_as_home_nova(
+            req, policies.RELEASE_ATTACHMENT,
+            lambda admin: objects.VolumeAttachment.get_by_id(admin, id),
+            lambda context, admin, attachment: ownership.check_release(
                 caller_home(req), connector_mod.home_of(attachment.connector),
-                id)
-        except ownership.Refused as e:
-            raise _refused(e)
-        LOG.info('Cloud %(home)s releases attachment %(id)s of volume '
-                 '%(volume)s (server %(server)s)',
-                 {'home': caller_home(req), 'id': id,
-                  'volume': attachment.volume_id,
-                  'server': attachment.instance_uuid})
-        self.volume_api.attachment_delete(admin, attachment)
-        return webob.Response(status_int=HTTPStatus.NO_CONTENT)
+                id),
+            self.volume_api.attachment_delete,
+            'attachment %s released' % id, HTTPStatus.NO_CONTENT)
 
 
 class ForeignVolumesController(wsgi.Controller):
@@ -133,44 +121,55 @@ class ForeignVolumesController(wsgi.Controller):
         super().__init__()
         self.volume_api = volume_api.API()
 
-    def _volume(self, context, id):
-        try:
-            return self.volume_api.get(context, id)
-        except exception.VolumeNotFound as e:
-            raise exc.HTTPNotFound(explanation=e.msg)
+    def _act(self, req, id, rule, check, action, done):
+        return _act_as_home_nova(
+            req, rule, lambda admin: self.volume_api.get(admin, id),
+            check, action, 'volume %s %s' % (id, done), HTTPStatus.ACCEPTED)
 
     def roll_detaching(self, req, id, body=None):
-        context = req.environ['cinder.context']
-        _authorize(context, policies.ROLL_DETACHING)
-        admin = _as_home_nova(context)
-        volume = self._volume(admin, id)
-        try:
-            ownership.check_roll_detaching(
+        return self._act(
+            req, id, policies.ROLL_DETACHING,
+            lambda context, admin, volume: ownership.check_roll_detaching(
                 caller_home(req), id, volume.status,
-                host.homes_of_volume(admin, id))
-        except ownership.Refused as e:
-            raise _refused(e)
-        LOG.info('Cloud %(home)s puts volume %(id)s back in use',
-                 {'home': caller_home(req), 'id': id})
-        self.volume_api.roll_detaching(admin, volume)
-        return webob.Response(status_int=HTTPStatus.ACCEPTED)
+                host.homes_of_volume(admin, id)),
+            self.volume_api.roll_detaching, 'back in use')
 
     def delete(self, req, id):
-        context = req.environ['cinder.context']
-        _authorize(context, policies.DELETE_VOLUME)
-        admin = _as_home_nova(context)
-        volume = self._volume(admin, id)
-        try:
-            ownership.check_delete(
+        return self._act(
+            req, id, policies.DELETE_VOLUME,
+            lambda context, admin, volume: ownership.check_delete(
                 caller_home(req), context.project_id, id, volume.project_id,
-                volume.status, host.homes_of_volume(admin, id, ever=True))
-        except ownership.Refused as e:
-            raise _refused(e)
-        LOG.info('Cloud %(home)s deletes volume %(id)s, which its server '
-                 'was told to delete on termination',
-                 {'home': caller_home(req), 'id': id})
-        self.volume_api.delete(admin, volume)
-        return webob.Response(status_int=HTTPStatus.ACCEPTED)
+                volume.status, host.homes_of_volume(admin, id, ever=True)),
+            self.volume_api.delete,
+            'deleted (its server was told to delete it on termination)')
+
+
+def _act_as_home_nova(req, rule, load, check, action, done, status):
+    """Do ``action(admin context, resource)`` if the caller may.
+
+    :param load: ``load(admin context)``, the resource.
+    :param check: ``check(context, admin context, resource)``, which raises
+        :class:`~cinder_mixmatch.ownership.Refused` (403 or 409).
+    :param done: what the log says was done.
+    :param status: the answer's status.
+    :raises: 403 (policy or ownership), 404, 409.
+    """
+    context = req.environ['cinder.context']
+    _authorize(context, rule)
+    admin = _as_home_nova(context)
+    try:
+        resource = load(admin)
+    except (exception.VolumeNotFound,
+            exception.VolumeAttachmentNotFound) as e:
+        raise exc.HTTPNotFound(explanation=e.msg)
+    try:
+        check(context, admin, resource)
+    except ownership.Refused as e:
+        raise _refused(e)
+    LOG.info('Cloud %(home)s: %(done)s',
+             {'home': caller_home(req), 'done': done})
+    action(admin, resource)
+    return webob.Response(status_int=status)
 
 
 def _as_home_nova(context):

@@ -29,6 +29,15 @@ DELETE_VOLUME = 'mixmatch:foreign_volumes:delete'
 #: service role, not member).
 HOME_NOVA = 'role:service'
 
+
+def _home_nova_rule(name, method, path, description):
+    """A rule of what a home cloud's Nova does after its servers."""
+    return policy.DocumentedRuleDefault(
+        name=name, check_str=HOME_NOVA, description=description,
+        operations=[{'method': method, 'path': path}],
+        scope_types=['project'])
+
+
 RULES = [
     policy.DocumentedRuleDefault(
         name=LIST_FOREIGN_ATTACHMENTS,
@@ -40,35 +49,22 @@ RULES = [
         operations=[{'method': 'GET',
                      'path': '/v3/{project_id}/os-mixmatch-attachments'}],
         scope_types=['project']),
-    policy.DocumentedRuleDefault(
-        name=RELEASE_ATTACHMENT,
-        check_str=HOME_NOVA,
-        description='Release (delete) an attachment that a server of the '
-                    'caller\'s home cloud held. Only on attachments whose '
-                    'connector names that cloud.',
-        operations=[{'method': 'DELETE',
-                     'path': '/v3/{project_id}/os-mixmatch-attachments/'
-                             '{attachment_id}'}],
-        scope_types=['project']),
-    policy.DocumentedRuleDefault(
-        name=ROLL_DETACHING,
-        check_str=HOME_NOVA,
-        description='Put a volume left detaching back in use, when every '
-                    'attachment of it belongs to the caller\'s home cloud.',
-        operations=[{'method': 'POST',
-                     'path': '/v3/{project_id}/os-mixmatch-volumes/'
-                             '{volume_id}/roll_detaching'}],
-        scope_types=['project']),
-    policy.DocumentedRuleDefault(
-        name=DELETE_VOLUME,
-        check_str=HOME_NOVA,
-        description='Delete an available volume of the caller\'s project '
-                    'that a server of the caller\'s home cloud held (delete '
-                    'on termination).',
-        operations=[{'method': 'DELETE',
-                     'path': '/v3/{project_id}/os-mixmatch-volumes/'
-                             '{volume_id}'}],
-        scope_types=['project']),
+    _home_nova_rule(
+        RELEASE_ATTACHMENT, 'DELETE',
+        '/v3/{project_id}/os-mixmatch-attachments/{attachment_id}',
+        'Release (delete) an attachment that a server of the caller\'s '
+        'home cloud held. Only on attachments whose connector names that '
+        'cloud.'),
+    _home_nova_rule(
+        ROLL_DETACHING, 'POST',
+        '/v3/{project_id}/os-mixmatch-volumes/{volume_id}/roll_detaching',
+        'Put a volume left detaching back in use, when every attachment '
+        'of it belongs to the caller\'s home cloud.'),
+    _home_nova_rule(
+        DELETE_VOLUME, 'DELETE',
+        '/v3/{project_id}/os-mixmatch-volumes/{volume_id}',
+        'Delete an available volume of the caller\'s project that a server '
+        'of the caller\'s home cloud held (delete on termination).'),
 ]
 
 
