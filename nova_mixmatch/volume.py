@@ -182,21 +182,23 @@ class RoutingManager:
             routes.learn_attachment(result['id'], route)
         return result
 
-    def _list_attachments(self, search_opts=None, *args, **kwargs):
+    def _list_attachments(self, *args, **kwargs):
         """The home Cinder's attachments, and a server's at its providers.
 
-        On reboot Nova lists a server's attachments and deletes those its
-        mappings do not name (``_delete_dangling_bdms``): the foreign ones
-        are listed at every provider the server has had a volume of, in
-        the project of each route, and the router learns their cloud.
+        On reboot Nova lists a server's attachments
+        (``attachments.list(search_opts={'instance_id': ...})``) and
+        deletes those its mappings do not name (``_delete_dangling_bdms``):
+        the foreign ones are listed at every provider the server has had a
+        volume of, in the project of each route, and the router learns
+        their cloud. Only the server's are kept, whatever the provider's
+        filters: Nova deletes what it is given.
 
         :raises: cinderclient's ClientException (503) when a provider
             cannot answer, as for a home Cinder that is down: Nova then
             skips the check rather than act on part of the list.
         """
-        home = self._client.home.attachments.list(search_opts, *args,
-                                                  **kwargs)
-        server = (search_opts or {}).get('instance_id')
+        home = self._client.home.attachments.list(*args, **kwargs)
+        server = (kwargs.get('search_opts') or {}).get('instance_id')
         if not server:
             return home
         context = self._client.context
@@ -207,15 +209,15 @@ class RoutingManager:
             try:
                 listed = foreign.clients().call(
                     context, where, BLOCK_STORAGE,
-                    lambda client: client.attachments.list(
-                        search_opts, *args, **kwargs),
+                    lambda client: client.attachments.list(*args, **kwargs),
                     microversion=self._client.microversion)
             except exception.ForeignCallFailed as e:
                 raise cinder_exception.ClientException(
                     503, message=e.format_message())
             for attachment in listed:
-                routes.learn_attachment(attachment.id, where)
-            found.extend(listed)
+                if getattr(attachment, 'instance', None) == server:
+                    routes.learn_attachment(attachment.id, where)
+                    found.append(attachment)
         return found
 
     @staticmethod

@@ -172,32 +172,46 @@ class ListAttachmentsTest(_RoutingTestCase):
         self.routes = self.useFixture(fixtures.MockPatch(
             'nova_mixmatch.router.instance_routes',
             return_value={FOREIGN})).mock
-        self.home.attachments.list.return_value = [mock.Mock(id='home-a')]
-        self.foreign.attachments.list.return_value = [mock.Mock(id='far-a')]
+        self.home.attachments.list.return_value = [
+            mock.Mock(id='home-a', instance='s1')]
+        self.foreign.attachments.list.return_value = [
+            mock.Mock(id='far-a', instance='s1')]
+
+    def list(self, **search_opts):
+        # as nova.volume.cinder.API.attachment_get_all calls it
+        return self.client.attachments.list(search_opts=search_opts)
 
     def test_a_servers_attachments_everywhere_and_learnt(self):
-        found = self.client.attachments.list({'instance_id': 's1'})
+        found = self.list(instance_id='s1')
         self.assertEqual(['home-a', 'far-a'], [a.id for a in found])
         self.foreign.attachments.list.assert_called_once_with(
-            {'instance_id': 's1'})
+            search_opts={'instance_id': 's1'})
         self.routes.assert_called_once_with(self.context, 's1')
         # Nova deletes the stale ones by id: they must route back there
         self.router.learn_attachment.assert_called_once_with('far-a',
                                                              FOREIGN)
 
+    def test_only_the_servers_own_whatever_the_provider_filters(self):
+        self.foreign.attachments.list.return_value = [
+            mock.Mock(id='far-a', instance='s1'),
+            mock.Mock(id='other-a', instance='s2')]
+        self.assertEqual(['home-a', 'far-a'],
+                         [a.id for a in self.list(instance_id='s1')])
+
     def test_a_provider_down_fails_the_whole_list(self):
         self.foreign_clients.call.side_effect = (
             exception.ForeignCallFailed(service_provider='sp1',
                                         reason='down'))
-        error = self.assertRaises(
-            cinder_exception.ClientException,
-            self.client.attachments.list, {'instance_id': 's1'})
+        error = self.assertRaises(cinder_exception.ClientException,
+                                  self.list, instance_id='s1')
         # what Nova's reboot catches to skip its check, as for a home
         # Cinder that is down: no mapping dropped on half a list
         self.assertEqual(503, error.code)
         self.assertIn('sp1', str(error))
 
     def test_by_volume_asks_home_only(self):
-        found = self.client.attachments.list({'volume_id': 'v1'})
+        found = self.list(volume_id='v1')
         self.assertIs(self.home.attachments.list.return_value, found)
+        self.home.attachments.list.assert_called_once_with(
+            search_opts={'volume_id': 'v1'})
         self.routes.assert_not_called()
