@@ -80,6 +80,9 @@ Context = nova_context.RequestContext
 
 #: The volume states of the ``stuck-volume`` finding.
 STUCK_STATES = ('deleting', 'error_deleting', 'attaching', 'detaching')
+#: Volume states of a terminated server's volume that wait for another
+#: repair (its attachment's) or for nothing (being deleted).
+BUSY = ('in-use', 'reserved', 'attaching', 'detaching', 'deleting')
 #: Attachment states of an attach that never got connected.
 UNFINISHED = ('reserved', 'attaching')
 #: A provider that is down, or refuses: the next pass tries again.
@@ -272,16 +275,17 @@ class _Audit:
                             {'volume': mapping.volume_id,
                              'sp': where.service_provider, 'e': e})
                 continue
-            if found is None or found['status'] == 'deleting':
-                continue
+            if found is None or found['status'] in BUSY:
+                continue    # gone, or its attachment's finding comes first
+            available = found['status'] == 'available'
             self._add(kind='terminated',
                       service_provider=where.service_provider,
                       volume_id=mapping.volume_id,
                       server_id=mapping.instance_uuid,
                       detail='%s; its server was deleted and told to '
                              'delete it' % found['status'],
-                      repair=lambda p=provider, v=mapping.volume_id:
-                      _delete_volume(p, v))
+                      repair=(lambda p=provider, v=mapping.volume_id:
+                              _delete_volume(p, v)) if available else None)
 
 
 def _delete_volume(provider, volume_id):

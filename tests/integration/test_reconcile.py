@@ -27,6 +27,7 @@ from mixmatch_sandbox.services import nova
 from tests.integration import base
 
 CINDER_API = 'cinder-foreign'
+CINDER_VOLUME = 'cinder-foreign-volume'
 #: After the provider answers again: one reconcile pass (10 s), one K2K
 #: exchange and the calls, on a loaded machine.
 BOUND = 90
@@ -35,7 +36,7 @@ STUCK_BOUND = nova.RECONCILE['reconcile_grace'] + BOUND
 ATTACHMENTS = 'volume 3.27'
 
 
-class TestReconcile(base.TestCase):
+class _ReconcileTestCase(base.TestCase):
 
     def audit(self, *args):
         """mixmatch-manage audit, where nova.conf is; (status, output)."""
@@ -74,6 +75,16 @@ class TestReconcile(base.TestCase):
         self.clients.wait_volume('foreign', volume, 'in-use')
         return attachment
 
+
+class TestAudit(_ReconcileTestCase):
+    """The operator's audit.
+
+    ``--fix --grace 0`` acts on everything, other tests' steps in flight
+    too: these run alone.
+    """
+
+    DISRUPTIVE = True
+
     def uses_the_provider(self):
         """A server of the demo project with a foreign volume.
 
@@ -101,21 +112,39 @@ class TestReconcile(base.TestCase):
         self.assertIsNone(self.finding(self.audit()[1], attachment))
 
     def test_audit_sees_volumes_left_deleting(self):
-        volume = self.volume('foreign')
+        """Volumes left ``error_deleting``, or ``deleting``.
+
+        Deleting: its delete not done, the provider's cinder-volume down.
+        """
+        failed, doomed = self.volume('foreign'), self.clients.create_volume(
+            'foreign', self.name())
         self.uses_the_provider()
         # back, so that the cleanup deletes it
         self.addCleanup(self.foreign_call, 'foreign-admin', 'POST',
-                        '/volumes/%s/action' % volume,
+                        '/volumes/%s/action' % failed,
                         json={'os-reset_status': {'status': 'available'}})
-        for status in ('error_deleting', 'deleting'):
-            resp = self.foreign_call(
-                'foreign-admin', 'POST', '/volumes/%s/action' % volume,
-                json={'os-reset_status': {'status': status}})
-            self.assertEqual(202, resp.status_code, resp.text)
-            row = self.finding(self.audit()[1], volume)
-            self.assertIsNotNone(row)
+        resp = self.foreign_call(
+            'foreign-admin', 'POST', '/volumes/%s/action' % failed,
+            json={'os-reset_status': {'status': 'error_deleting'}})
+        self.assertEqual(202, resp.status_code, resp.text)
+        self.sb.stop(CINDER_VOLUME)
+        self.addCleanup(base.cli, self.sb, 'up')
+        self.assertEqual(202, self.foreign_call(
+            'foreign', 'DELETE', '/volumes/' + doomed).status_code)
+        output = self.audit()[1]
+        for volume, status in ((failed, 'error_deleting'),
+                               (doomed, 'deleting')):
+            row = self.finding(output, volume)
+            self.assertIsNotNone(row, output)
             self.assertIn('stuck-volume', row)
             self.assertIn(status, row)
+        # the delete waited in its (quorum) queue for cinder-volume
+        proc = base.cli(self.sb, 'up')
+        self.assertEqual(0, proc.returncode, proc.stdout[-2000:])
+        self.wait_foreign_gone(doomed)
+
+
+class TestReconcile(_ReconcileTestCase):
 
     def test_a_detach_lost_on_its_way_is_rolled_back(self):
         """A volume left detaching, with nothing in flight.
@@ -153,7 +182,7 @@ class TestReconcile(base.TestCase):
         self.assertForeignAttached(server, volume)
 
 
-class TestReconcileAfterOutage(base.TestCase):
+class TestReconcileAfterOutage(_ReconcileTestCase):
 
     DISRUPTIVE = True
 

@@ -215,10 +215,15 @@ class AuditTest(base.TestCase):
         self.provider.shown['v1'] = {'id': 'v1', 'status': 'available'}
         self.assertEqual([('terminated', False, 'volume deleted')],
                          self.audit(fix=True))
-        # gone, or being deleted: nothing to do
-        for shown in (None, {'id': 'v1', 'status': 'deleting'}):
+        # gone, being deleted, or still attached (its attachment's finding
+        # comes first): nothing to do yet
+        for shown in (None, {'id': 'v1', 'status': 'deleting'},
+                      {'id': 'v1', 'status': 'in-use'}):
             self.provider.shown['v1'] = shown
             self.assertEqual([], self.audit(fix=True))
+        # in error: only the provider's admin can help
+        self.provider.shown['v1'] = {'id': 'v1', 'status': 'error'}
+        self.assertEqual([('terminated', False, '')], self.audit(fix=True))
 
     def test_a_provider_down_is_postponed(self):
         self.provider.down = True
