@@ -61,6 +61,17 @@ def home_of_volume(context, volume_id):
     return None
 
 
+def homes_of_volume(context, volume_id, ever=False):
+    """The home clouds (None: this cloud) of the volume's attachments.
+
+    :param ever: include the attachments deleted since.
+    """
+    context = context.elevated(read_deleted='yes' if ever else 'no')
+    return [connector_mod.home_of(attachment.connector)
+            for attachment in objects.VolumeAttachmentList.get_all(
+                context, search_opts={'volume_id': volume_id})]
+
+
 def volume_of_snapshot(context, snapshot_id):
     return objects.Snapshot.get_by_id(context.elevated(),
                                       snapshot_id).volume_id

@@ -34,6 +34,8 @@ from mixmatch_sandbox.services import nova
 # with its body (2.101+ answers a bare 202)
 COMPUTE_VERSION = 'compute 2.79'
 VOLUME_VERSION = 'volume 3.27'   # the attachments API
+#: States that waiting longer will not change.
+FAILED = ('ERROR', 'error', 'error_deleting')
 
 
 class Clients:
@@ -150,7 +152,19 @@ class Clients:
                   '%s volume %s' % (cloud, volume_id))
 
     def delete_volume(self, cloud, volume_id):
+        """Delete the volume and wait until its cloud has deleted it.
+
+        Whoever stops the clouds next must not leave it ``deleting``.
+        """
         self._volume_call(cloud, 'DELETE', '/volumes/' + volume_id)
+        self.wait(lambda: self._deleted(cloud, volume_id), True,
+                  '%s volume %s deleted' % (cloud, volume_id))
+
+    def _deleted(self, cloud, volume_id):
+        """True once gone; else the volume's status."""
+        resp = self._volume_call(cloud, 'GET', '/volumes/' + volume_id,
+                                 raise_exc=False)
+        return resp.status_code == 404 or resp.json()['volume']['status']
 
     @staticmethod
     def wait(get, want, what, timeout=60):
@@ -159,7 +173,7 @@ class Clients:
             got = get()
             if got == want:
                 return
-            if got in ('ERROR', 'error') or time.monotonic() > deadline:
+            if got in FAILED or time.monotonic() > deadline:
                 raise base.SandboxError('%s is %s, not %s'
                                         % (what, got, want))
             time.sleep(0.1)

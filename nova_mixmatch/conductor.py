@@ -37,7 +37,8 @@ class RouteEndpoint:
     it to the conductor's RPC endpoints.
     """
 
-    target = messaging.Target(namespace=NAMESPACE, version='1.0')
+    # 1.1: instance_routes
+    target = messaging.Target(namespace=NAMESPACE, version='1.1')
 
     def lookup_route(self, context: nova_context.RequestContext,
                      volume_id: str | None = None,
@@ -50,6 +51,16 @@ class RouteEndpoint:
         known, found = db.lookup_route(
             context, volume_id=volume_id, attachment_id=attachment_id)
         return {'known': known, 'route': found and found.to_primitive()}
+
+    def instance_routes(self, context: nova_context.RequestContext,
+                        instance_uuid: str) -> list:
+        """The routes of the foreign volumes a server has had.
+
+        :returns: their primitives, as
+            :func:`nova_mixmatch.db.instance_routes` finds them.
+        """
+        return [found.to_primitive() for found in
+                db.instance_routes(context, instance_uuid)]
 
 
 class RouteAPI:
@@ -70,3 +81,10 @@ class RouteAPI:
             attachment_id=attachment_id)
         found = reply['route']
         return reply['known'], found and route.Route.from_primitive(found)
+
+    def instance_routes(self, context: nova_context.RequestContext,
+                        instance_uuid: str) -> set[route.Route]:
+        """As :func:`nova_mixmatch.db.instance_routes`, over the bus."""
+        reply = self._client.prepare(version='1.1').call(
+            context, 'instance_routes', instance_uuid=instance_uuid)
+        return {route.Route.from_primitive(found) for found in reply}

@@ -55,6 +55,23 @@ OPTS = [
     cfg.IntOpt('route_cache_size', default=4096, min=1,
                help='How many volume and attachment ids keep their cloud '
                     'cached per process.'),
+    cfg.IntOpt('reconcile_interval', default=300, min=0,
+               help='Seconds between two passes of nova-conductor\'s '
+                    'periodic task that finishes the foreign cleanups Nova '
+                    'could not (a server deleted, a volume detached or an '
+                    'attach rolled back while the provider was down) and '
+                    'puts right volumes left detaching. 0 disables it; '
+                    'mixmatch-manage audit still works.'),
+    cfg.IntOpt('reconcile_grace', default=600, min=0,
+               help='Seconds after its last change before an attachment or '
+                    'a volume that Nova may still be working on counts as '
+                    'stuck and is repaired. Cleanups of mappings that are '
+                    'gone need no grace.'),
+    cfg.IntOpt('reconcile_window', default=7 * 24 * 3600, min=0,
+               help='Seconds after a server\'s deletion during which the '
+                    'periodic task still deletes the foreign volumes it '
+                    'was told to delete on termination. Attachments are '
+                    'released for as long as the provider holds them.'),
 ]
 
 

@@ -19,6 +19,9 @@ access (nova-api, nova-conductor) call this; nova-compute asks the
 conductor (:mod:`nova_mixmatch.conductor`).
 """
 
+import collections
+import typing
+
 from nova.db.main import api as main_db
 from nova.db.main import models
 import sqlalchemy as sa
@@ -83,3 +86,105 @@ def delete_route(context, instance_uuid, volume_id):
     main_db.model_query(context, models.InstanceSystemMetadata).filter_by(
         instance_uuid=instance_uuid, key=sysmeta.key(volume_id),
     ).delete(synchronize_session=False)
+
+
+class Mapping(typing.NamedTuple):
+    """A block device mapping, as the reconciler sees it."""
+
+    instance_uuid: str
+    volume_id: str
+    attachment_id: str | None
+    #: the mapping is gone (detached, or its server deleted)
+    deleted: bool
+    delete_on_termination: bool
+    server_deleted: bool
+    #: the server's task (None: nothing under way)
+    task_state: str | None
+    #: ever connected to the guest
+    connected: bool
+
+
+def _mappings(context):
+    bdm, instance = models.BlockDeviceMapping, models.Instance
+    return context.session.query(
+        bdm.instance_uuid, bdm.volume_id, bdm.attachment_id, bdm.deleted,
+        bdm.delete_on_termination, instance.deleted, instance.task_state,
+        bdm.connection_info,
+    ).join(instance, instance.uuid == bdm.instance_uuid)
+
+
+def _mapping(row):
+    (uuid, volume_id, attachment_id, deleted, delete_on_termination,
+     server_deleted, task_state, connection_info) = row
+    return Mapping(uuid, volume_id, attachment_id, bool(deleted),
+                   bool(delete_on_termination), bool(server_deleted),
+                   task_state, bool(connection_info))
+
+
+def _routed(query):
+    """Only the mappings of foreign volumes, with their route's JSON."""
+    bdm, meta = models.BlockDeviceMapping, models.InstanceSystemMetadata
+    return query.add_columns(meta.value).join(meta, sa.and_(
+        meta.instance_uuid == bdm.instance_uuid,
+        meta.key == sa.literal(sysmeta.PREFIX) + bdm.volume_id))
+
+
+@main_db.pick_context_manager_reader
+def foreign_routes(context) -> set[route.Route]:
+    """Every route recorded, of live servers and of deleted ones."""
+    meta = models.InstanceSystemMetadata
+    values = context.session.query(meta.value).filter(
+        meta.key.startswith(sysmeta.PREFIX, autoescape=True)).distinct()
+    return {route.Route.from_json(value) for (value,) in values}
+
+
+@main_db.pick_context_manager_reader
+def mappings_of_attachments(context, attachment_ids
+                            ) -> dict[str, list[Mapping]]:
+    """{attachment id: its mappings, deleted ones too} of those known."""
+    found = collections.defaultdict(list)
+    if attachment_ids:
+        rows = _mappings(context).filter(
+            models.BlockDeviceMapping.attachment_id.in_(set(attachment_ids)))
+        for row in rows:
+            mapping = _mapping(row)
+            found[mapping.attachment_id].append(mapping)
+    return dict(found)
+
+
+@main_db.pick_context_manager_reader
+def live_foreign_mappings(context) -> list[tuple[Mapping, route.Route]]:
+    """The mappings of foreign volumes that live servers hold."""
+    bdm, instance = models.BlockDeviceMapping, models.Instance
+    meta = models.InstanceSystemMetadata
+    rows = _routed(_mappings(context)).filter(
+        bdm.deleted == 0, instance.deleted == 0, meta.deleted == 0,
+        bdm.attachment_id.isnot(None))
+    return [(_mapping(row[:-1]), route.Route.from_json(row[-1]))
+            for row in rows]
+
+
+@main_db.pick_context_manager_reader
+def terminated_volumes(context, since
+                       ) -> list[tuple[Mapping, route.Route]]:
+    """Foreign volumes of servers deleted since ``since``, to delete.
+
+    Their mappings said delete on termination.
+    """
+    bdm, instance = models.BlockDeviceMapping, models.Instance
+    rows = _routed(_mappings(context)).filter(
+        bdm.deleted != 0, bdm.delete_on_termination == sa.true(),
+        instance.deleted != 0, instance.deleted_at >= since,
+        bdm.volume_id.isnot(None))
+    return [(_mapping(row[:-1]), route.Route.from_json(row[-1]))
+            for row in rows]
+
+
+@main_db.pick_context_manager_reader
+def instance_routes(context, instance_uuid) -> set[route.Route]:
+    """The routes of every foreign volume a server has had."""
+    meta = models.InstanceSystemMetadata
+    values = context.session.query(meta.value).filter(
+        meta.instance_uuid == instance_uuid, meta.deleted == 0,
+        meta.key.startswith(sysmeta.PREFIX, autoescape=True))
+    return {route.Route.from_json(value) for (value,) in values}

@@ -30,7 +30,7 @@ from nova_mixmatch import conf
 from nova_mixmatch import db
 from nova_mixmatch import lru
 
-__all__ = ['Router', 'hint', 'process_router']
+__all__ = ['Router', 'hint', 'instance_routes', 'process_router']
 
 Context = nova_context.RequestContext
 #: (context, volume_id=... or attachment_id=...) -> (known, route)
@@ -94,6 +94,17 @@ def _lookup(context, **ident):
     if objects_base.NovaObject.indirection_api is not None:
         return _conductor().lookup_route(context, **ident)
     return db.lookup_route(context, **ident)
+
+
+def instance_routes(context: Context, instance_uuid: str
+                    ) -> set[route.Route]:
+    """The routes of every foreign volume a server has had.
+
+    Not cached: an attach adds one.
+    """
+    if objects_base.NovaObject.indirection_api is not None:
+        return _conductor().instance_routes(context, instance_uuid)
+    return db.instance_routes(context, instance_uuid)
 
 
 @functools.cache

@@ -29,6 +29,7 @@ from nova import exception as nova_exception
 
 from mixmatch_federation import connector as connector_mod
 from nova_mixmatch import conf
+from nova_mixmatch import exception
 from nova_mixmatch import foreign
 from nova_mixmatch.foreign import service
 from nova_mixmatch import router
@@ -147,6 +148,8 @@ class RoutingManager:
         self._name = name
 
     def __getattr__(self, method):
+        if (self._name, method) == ('attachments', 'list'):
+            return self._list_attachments
         kind = ROUTED_METHODS[self._name].get(method)
         if kind is None:
             return getattr(getattr(self._client.home, self._name), method)
@@ -178,6 +181,44 @@ class RoutingManager:
         if (self._name, method) == ('attachments', 'create'):
             routes.learn_attachment(result['id'], route)
         return result
+
+    def _list_attachments(self, *args, **kwargs):
+        """The home Cinder's attachments, and a server's at its providers.
+
+        On reboot Nova lists a server's attachments
+        (``attachments.list(search_opts={'instance_id': ...})``) and
+        deletes those its mappings do not name (``_delete_dangling_bdms``):
+        the foreign ones are listed at every provider the server has had a
+        volume of, in the project of each route, and the router learns
+        their cloud. Only the server's are kept, whatever the provider's
+        filters: Nova deletes what it is given.
+
+        :raises: cinderclient's ClientException (503) when a provider
+            cannot answer, as for a home Cinder that is down: Nova then
+            skips the check rather than act on part of the list.
+        """
+        home = self._client.home.attachments.list(*args, **kwargs)
+        server = (kwargs.get('search_opts') or {}).get('instance_id')
+        if not server:
+            return home
+        context = self._client.context
+        routes = router.process_router()
+        found = list(home)
+        for where in sorted(router.instance_routes(context, server),
+                            key=str):
+            try:
+                listed = foreign.clients().call(
+                    context, where, BLOCK_STORAGE,
+                    lambda client: client.attachments.list(*args, **kwargs),
+                    microversion=self._client.microversion)
+            except exception.ForeignCallFailed as e:
+                raise cinder_exception.ClientException(
+                    503, message=e.format_message())
+            for attachment in listed:
+                if getattr(attachment, 'instance', None) == server:
+                    routes.learn_attachment(attachment.id, where)
+                    found.append(attachment)
+        return found
 
     @staticmethod
     def _record_home(context, route, connector):

@@ -21,3 +21,6 @@ run api/openstack/compute 'test_migrate_server|test_evacuate|test_servers'
 # nova/extension_points.py (a new module; its tests come with the patch)
 stestr --test-path "$site/nova/tests/unit" --top-dir "$site" \
     run --no-discover nova.tests.unit.test_extension_points
+# nova/manager.py (the services' periodic tasks)
+stestr --test-path "$site/nova/tests/unit" --top-dir "$site" \
+    run --no-discover nova.tests.unit.test_manager

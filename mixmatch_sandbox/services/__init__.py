@@ -22,7 +22,18 @@ cloud's RabbitMQ URL (``Sandbox.transport_url``).
 
 from mixmatch_sandbox import clouds
 
-__all__ = ['name']
+__all__ = ['MESSAGING', 'name']
+
+#: ``[oslo_messaging_rabbit]`` of every service, as production is told to
+#: run oslo.messaging: quorum queues (durable; RabbitMQ 3.8 and later,
+#: Debian 12 has 3.10), for the transient reply and fanout queues too. A
+#: message sent while its consumer reconnects after a broker restart
+#: waits in its queue instead of being dropped. Without use_queue_manager
+#: (it names queues by host and process name, and several services here
+#: share both) the transient queues of a stopped process expire after
+#: rabbit_transient_queues_ttl.
+MESSAGING = {'rabbit_quorum_queue': True,
+             'rabbit_transient_quorum_queue': True}
 
 # The home cloud's services that kept the bare names they had before a
 # second cloud existed.

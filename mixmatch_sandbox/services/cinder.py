@@ -93,6 +93,7 @@ def prepare(sb, cloud: str, transport: str, host: str,
                         **REPORTING},
             'database': {'connection': sb.database_url(service)},
             'keystone_authtoken': credentials.authtoken(sb, cloud, USER),
+            'oslo_messaging_rabbit': services.MESSAGING,
         }
         if not callbacks:
             # Cinder's calls back to Nova (external events)

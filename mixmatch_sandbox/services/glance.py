@@ -42,6 +42,7 @@ def prepare(sb, cloud: str, transport: str):
                         'transport_url': transport},
             'database': {'connection': sb.database_url(name(cloud))},
             'keystone_authtoken': credentials.authtoken(sb, cloud, USER),
+            'oslo_messaging_rabbit': services.MESSAGING,
             'paste_deploy': {'flavor': 'keystone'},
             'glance_store': {'default_backend': 'fs'},
             'fs': {'filesystem_store_datadir': data / 'images'},

@@ -51,6 +51,7 @@ def prepare(sb, cloud: str, transport: str):
                         'notify_nova_on_port_data_changes': False},
             'database': {'connection': sb.database_url(name(cloud))},
             'keystone_authtoken': credentials.authtoken(sb, cloud, USER),
+            'oslo_messaging_rabbit': services.MESSAGING,
             'ml2': {'type_drivers': 'flat,local',
                     'tenant_network_types': 'local',
                     'mechanism_drivers': '', 'extension_drivers': ''},

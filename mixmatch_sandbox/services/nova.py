@@ -47,6 +47,11 @@ def api_url(sb, cloud: str) -> str:
     return sb.url(name(cloud) + '-api', '/v2.1')
 
 
+#: [mixmatch] reconcile options of nova.conf: a pass every 10 s; a change
+#: counts as stuck after 2 minutes.
+RECONCILE = {'reconcile_interval': 10, 'reconcile_grace': 120}
+
+
 def config_path(sb, cloud: str, host: str | None = None):
     """nova.conf, or the config of the nova-compute of host."""
     return sb.etc(name(cloud), (host or 'nova') + '.conf')
@@ -80,6 +85,7 @@ def _common(sb, cloud, transport, state):
         MIXMATCH_AUTH_SECTION: dict(auth, send_service_user_token=True),
         'vnc': {'enabled': False},
         'oslo_concurrency': {'lock_path': state / 'lock'},
+        'oslo_messaging_rabbit': services.MESSAGING,
     }
 
 
@@ -104,6 +110,9 @@ def prepare(sb, cloud: str, transport: str, hosts, service_providers):
             'connection': sb.database_url(name(cloud) + '_api')}
         sections['database'] = {'connection': sb.database_url(name(cloud))}
         sections['conductor'] = {'workers': 1}
+        # nova-conductor's reconciliation with the providers, often enough
+        # for the tests to wait for it
+        sections['mixmatch'] = RECONCILE
         sections['scheduler'] = {'workers': 1,
                                  'discover_hosts_in_cells_interval': -1}
         sb.write_ini(conf, sections)

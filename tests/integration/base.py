@@ -236,9 +236,9 @@ class TestCase(oslotest_base.BaseTestCase):
                          (seen['status'], seen['attachments']))
         self.assertEqual([], self.foreign_attachments(volume))
 
-    def wait_foreign_gone(self, volume):
+    def wait_foreign_gone(self, volume, timeout=60):
         s, url = self.clients.cinder('foreign-admin')
         self.clients.wait(
             lambda: s.get(url + '/volumes/' + volume,
                           raise_exc=False).status_code,
-            404, 'foreign volume %s deleted' % volume)
+            404, 'foreign volume %s deleted' % volume, timeout=timeout)

@@ -192,8 +192,12 @@ class TestCinderCallbacks(base.TestCase):
         session, headers = self._service_session()
         url = session.get_endpoint(service_type='block-storage',
                                    interface='public')
-        session.delete(url + '/attachments/' + attachment, headers=dict(
-            headers, **{'OpenStack-API-Version': ATTACHMENTS}))
+        resp = session.delete(
+            url + '/attachments/' + attachment, raise_exc=False,
+            headers=dict(headers, **{'OpenStack-API-Version': ATTACHMENTS}))
+        # 404: the home Nova's reconciler released it (one of its cloud's
+        # that no server of its holds) after [mixmatch] reconcile_grace
+        self.assertIn(resp.status_code, (200, 404), resp.text)
 
     def _attach_directly(self, call, volume, home_claimed):
         """An attachment made through the attachments API, not by Nova."""

@@ -19,6 +19,7 @@ route cache and asks the conductor where the volume lives.
 
 import subprocess
 
+from mixmatch_sandbox.clouds import foreign
 from mixmatch_sandbox.clouds import home
 from tests.integration import base
 
@@ -41,11 +42,41 @@ class TestRestarts(base.TestCase):
         self.attach_foreign(server, volume)
         self.assertForeignAttached(server, volume)
 
+    def consumed_queues(self):
+        """{(vhost, queue) with a consumer} of both clouds' vhosts."""
+        found = set()
+        for cloud in (home.CLOUD, foreign.CLOUD):
+            vhost = self.sb.vhost(cloud)
+            proc = subprocess.run(
+                ['rabbitmqctl', '-q', 'list_queues', '-p', vhost,
+                 '--no-table-headers', 'name', 'consumers'],
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            if proc.returncode:
+                return None    # the broker is not serving yet
+            for line in proc.stdout.splitlines():
+                name, consumers = line.split()
+                if int(consumers):
+                    found.add((vhost, name))
+        return found
+
     def test_detach_after_a_broker_restart(self):
+        """What an operator does: restart, wait for the services, detach.
+
+        The operator waits until every service has reconnected: each
+        queue that had a consumer before the restart has one again
+        (quorum queues outlive the restart, and so do the messages sent
+        meanwhile).
+        """
         server, volume = self.attached_server()
+        consumed = self.consumed_queues()
+        self.assertTrue(any(name.startswith('compute.')
+                            for _, name in consumed), consumed)
         for step in ('stop_app', 'start_app'):
             subprocess.run(['rabbitmqctl', '-q', step], check=True,
                            stdout=subprocess.DEVNULL)
+        self.clients.wait(
+            lambda: consumed <= (self.consumed_queues() or set()), True,
+            'every service reconnected to the broker', timeout=180)
         self.detach_and_attach_again(server, volume)
 
     def test_detach_after_nova_compute_and_conductor_restart(self):

@@ -35,7 +35,7 @@ class RouteEndpointTest(base.TestCase):
 
     def test_target(self):
         target = conductor.RouteEndpoint.target
-        self.assertEqual(('mixmatch', '1.0'), (target.namespace,
+        self.assertEqual(('mixmatch', '1.1'), (target.namespace,
                                                target.version))
 
 
@@ -57,3 +57,23 @@ class RouteAPITest(base.TestCase):
         target = get_client.call_args[0][0]
         self.assertEqual(('conductor', 'mixmatch', '1.0'),
                          (target.topic, target.namespace, target.version))
+
+
+class InstanceRoutesTest(base.TestCase):
+
+    @mock.patch('nova_mixmatch.db.instance_routes', return_value={FOREIGN})
+    def test_endpoint(self, routes):
+        self.assertEqual([FOREIGN.to_primitive()],
+                         conductor.RouteEndpoint().instance_routes(
+                             mock.sentinel.context, 's1'))
+        routes.assert_called_once_with(mock.sentinel.context, 's1')
+
+    @mock.patch('nova.rpc.get_client')
+    def test_client_asks_for_1_1(self, get_client):
+        prepare = get_client.return_value.prepare
+        prepare.return_value.call.return_value = [FOREIGN.to_primitive()]
+        self.assertEqual({FOREIGN}, conductor.RouteAPI().instance_routes(
+            mock.sentinel.context, 's1'))
+        prepare.assert_called_once_with(version='1.1')
+        prepare.return_value.call.assert_called_once_with(
+            mock.sentinel.context, 'instance_routes', instance_uuid='s1')

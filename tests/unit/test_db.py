@@ -10,10 +10,13 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+import datetime
+
 from nova import context as nova_context
 from nova import objects
 from nova import test
 from oslo_utils.fixture import uuidsentinel as uuids
+from oslo_utils import timeutils
 
 from mixmatch_federation import route
 from nova_mixmatch import db
@@ -22,7 +25,7 @@ from nova_mixmatch import sysmeta
 FOREIGN = route.Route('sp1', 'p1')
 
 
-class LookupRouteTest(test.TestCase):
+class _MappingsTestCase(test.TestCase):
     """Against Nova's real schema (sqlite), through Nova's objects."""
 
     def setUp(self):
@@ -44,6 +47,9 @@ class LookupRouteTest(test.TestCase):
             device_name='/dev/vd' + volume_id[0])
         bdm.create()
         return bdm
+
+
+class LookupRouteTest(_MappingsTestCase):
 
     def test_foreign(self):
         self.assertEqual((True, FOREIGN), db.lookup_route(
@@ -111,3 +117,55 @@ class LookupRouteTest(test.TestCase):
         other.create()
         self.assertEqual((True, None), db.lookup_route(
             self.context, volume_id=uuids.home))
+
+
+class ReconcileQueriesTest(_MappingsTestCase):
+    """What the reconciler reads: Nova's memory of foreign cleanups."""
+
+    def test_foreign_routes_of_live_and_deleted_servers(self):
+        gone = objects.Instance(
+            self.context, uuid=uuids.gone, project_id='p', user_id='u',
+            system_metadata={sysmeta.key(uuids.v): route.Route(
+                'sp2', 'p2').to_json(), 'other_key': 'x'})
+        gone.create()
+        gone.destroy()
+        self.assertEqual({FOREIGN, route.Route('sp2', 'p2')},
+                         db.foreign_routes(self.context))
+        self.assertEqual({FOREIGN}, db.instance_routes(
+            self.context, self.instance.uuid))
+
+    def test_mappings_of_attachments(self):
+        self.foreign.delete_on_termination = True
+        self.foreign.save()
+        self.instance.destroy()
+        found = db.mappings_of_attachments(
+            self.context, [uuids.foreign_attachment, uuids.unknown])
+        self.assertEqual([uuids.foreign_attachment], list(found))
+        mapping, = found[uuids.foreign_attachment]
+        self.assertEqual((self.instance.uuid, uuids.foreign, True, True,
+                          True, False),
+                         (mapping.instance_uuid, mapping.volume_id,
+                          mapping.deleted, mapping.delete_on_termination,
+                          mapping.server_deleted, mapping.connected))
+        self.assertEqual({}, db.mappings_of_attachments(self.context, []))
+
+    def test_live_foreign_mappings(self):
+        (mapping, where), = db.live_foreign_mappings(self.context)
+        self.assertEqual((uuids.foreign_attachment, FOREIGN, False),
+                         (mapping.attachment_id, where, mapping.deleted))
+        # a detached one is no longer live
+        self.foreign.destroy()
+        self.assertEqual([], db.live_foreign_mappings(self.context))
+
+    def test_terminated_volumes(self):
+        since = timeutils.utcnow() - datetime.timedelta(hours=1)
+        self.assertEqual([], db.terminated_volumes(self.context, since))
+        self.foreign.delete_on_termination = True
+        self.foreign.save()
+        self.instance.destroy()
+        (mapping, where), = db.terminated_volumes(self.context, since)
+        self.assertEqual((uuids.foreign, FOREIGN),
+                         (mapping.volume_id, where))
+        # the window is over
+        self.assertEqual([], db.terminated_volumes(
+            self.context, timeutils.utcnow() + datetime.timedelta(hours=1)))

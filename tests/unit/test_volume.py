@@ -12,10 +12,12 @@
 
 from unittest import mock
 
+from cinderclient import exceptions as cinder_exception
 import fixtures
 from nova import context as nova_context
 
 from mixmatch_federation import route
+from nova_mixmatch import exception
 from nova_mixmatch import volume
 from tests.unit import base
 
@@ -48,7 +50,8 @@ class CinderclientHookTest(base.TestCase):
         self.proceed.assert_not_called()
 
 
-class RoutingClientTest(base.TestCase):
+class _RoutingTestCase(base.TestCase):
+    """A routing client; its home and foreign clients are mocks."""
 
     def setUp(self):
         super().setUp()
@@ -72,6 +75,9 @@ class RoutingClientTest(base.TestCase):
         self.useFixture(fixtures.MockPatch(
             'nova_mixmatch.foreign.clients',
             return_value=self.foreign_clients))
+
+
+class RoutingClientTest(_RoutingTestCase):
 
     def test_home_volume(self):
         result = self.client.volumes.get('v1')
@@ -156,3 +162,56 @@ class RoutingClientTest(base.TestCase):
         self.home.volumes.list.assert_called_once_with(detailed=True)
         self.home.limits.get.assert_called_once_with()
         self.router.for_volume.assert_not_called()
+
+
+class ListAttachmentsTest(_RoutingTestCase):
+    """A server's attachments (Nova's reboot check) include foreign ones."""
+
+    def setUp(self):
+        super().setUp()
+        self.routes = self.useFixture(fixtures.MockPatch(
+            'nova_mixmatch.router.instance_routes',
+            return_value={FOREIGN})).mock
+        self.home.attachments.list.return_value = [
+            mock.Mock(id='home-a', instance='s1')]
+        self.foreign.attachments.list.return_value = [
+            mock.Mock(id='far-a', instance='s1')]
+
+    def list(self, **search_opts):
+        # as nova.volume.cinder.API.attachment_get_all calls it
+        return self.client.attachments.list(search_opts=search_opts)
+
+    def test_a_servers_attachments_everywhere_and_learnt(self):
+        found = self.list(instance_id='s1')
+        self.assertEqual(['home-a', 'far-a'], [a.id for a in found])
+        self.foreign.attachments.list.assert_called_once_with(
+            search_opts={'instance_id': 's1'})
+        self.routes.assert_called_once_with(self.context, 's1')
+        # Nova deletes the stale ones by id: they must route back there
+        self.router.learn_attachment.assert_called_once_with('far-a',
+                                                             FOREIGN)
+
+    def test_only_the_servers_own_whatever_the_provider_filters(self):
+        self.foreign.attachments.list.return_value = [
+            mock.Mock(id='far-a', instance='s1'),
+            mock.Mock(id='other-a', instance='s2')]
+        self.assertEqual(['home-a', 'far-a'],
+                         [a.id for a in self.list(instance_id='s1')])
+
+    def test_a_provider_down_fails_the_whole_list(self):
+        self.foreign_clients.call.side_effect = (
+            exception.ForeignCallFailed(service_provider='sp1',
+                                        reason='down'))
+        error = self.assertRaises(cinder_exception.ClientException,
+                                  self.list, instance_id='s1')
+        # what Nova's reboot catches to skip its check, as for a home
+        # Cinder that is down: no mapping dropped on half a list
+        self.assertEqual(503, error.code)
+        self.assertIn('sp1', str(error))
+
+    def test_by_volume_asks_home_only(self):
+        found = self.list(volume_id='v1')
+        self.assertIs(self.home.attachments.list.return_value, found)
+        self.home.attachments.list.assert_called_once_with(
+            search_opts={'volume_id': 'v1'})
+        self.routes.assert_not_called()
