@@ -41,7 +41,13 @@ def main(argv=None):
                                        'detach as the home demo user')
     demo.add_argument('--keep', action='store_true',
                       help='leave the sandbox running afterwards')
-    sub.add_parser('env', help='where the clouds.yaml is')
+    env = sub.add_parser('env', help='where the clouds.yaml is; with '
+                                     '--cloud, that cloud\'s OS_* '
+                                     'variables too')
+    env.add_argument('--cloud', help='a cloud of clouds.yaml, e.g. '
+                                     'home-demo: export its credentials '
+                                     'openrc-style (nova reads no '
+                                     'clouds.yaml)')
     args = parser.parse_args(argv)
     sb = base.Sandbox(args.dir)
     try:
@@ -140,8 +146,15 @@ def down(sb, args):
 
 
 def env(sb, args):
-    print('# clouds home-admin, home-demo, foreign-admin')
+    from mixmatch_sandbox import credentials
+    names = credentials.cloud_names()
+    if args.cloud is not None and args.cloud not in names:
+        raise base.SandboxError('no cloud %s in clouds.yaml (choices: %s)'
+                                % (args.cloud, ', '.join(names)))
+    print('# clouds %s' % ', '.join(names))
     print('export OS_CLIENT_CONFIG_FILE=%s' % sb.path('clouds.yaml'))
+    if args.cloud is not None:
+        print(credentials.openrc(sb, args.cloud), end='')
 
 
 def demo(sb, args):

@@ -42,8 +42,11 @@ SERVICES = (placement, glance, neutron, cinder, nova)
 CATALOG = [('placement', 'placement', placement.name(CLOUD), ''),
            ('image', 'glance', glance.name(CLOUD), ''),
            ('network', 'neutron', neutron.name(CLOUD), ''),
-           ('volumev3', 'cinderv3', cinder.name(CLOUD), '/v3/%(project_id)s'),
-           ('compute', 'nova', nova.name(CLOUD) + '-api', '/v2.1')]
+           ('compute', 'nova', nova.name(CLOUD) + '-api', '/v2.1')] + [
+    # block-storage is the official type; volumev3 for older clients (as
+    # devstack registers them)
+    (service_type, 'cinderv3', cinder.name(CLOUD), '/v3/%(project_id)s')
+    for service_type in ('block-storage', 'volumev3')]
 
 
 def up(sb):
