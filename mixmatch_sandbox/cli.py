@@ -24,6 +24,8 @@ from mixmatch_sandbox import base
 from mixmatch_sandbox import install
 
 IN_VENV = 'MIXMATCH_SANDBOX_IN_VENV'
+#: the process (and port) of the home cloud's Horizon
+DASHBOARD = 'horizon'
 
 
 def main(argv=None):
@@ -91,6 +93,15 @@ def up(sb, args):
     print('Sandbox up in %.1f s; its processes use %d MB RSS.'
           % (sb.elapsed(), rss_kb(sb) // 1024))
     print('export OS_CLIENT_CONFIG_FILE=%s' % sb.path('clouds.yaml'))
+    dashboard(sb)
+
+
+def dashboard(sb):
+    """Where Horizon is, how to log in, and its RSS."""
+    if sb.running(DASHBOARD):
+        print('Dashboard: %s (%d MB RSS); log in as demo, its password: '
+              'mixmatch-sandbox env --cloud home-demo'
+              % (sb.url(DASHBOARD, '/'), rss_kb(sb, [DASHBOARD]) // 1024))
 
 
 def _optional(sb, module, func):
@@ -104,9 +115,13 @@ def _optional(sb, module, func):
                             % (sb.elapsed(), module, func, why))
 
 
-def rss_kb(sb):
-    """Summed RSS of the recorded processes, their sessions and children."""
-    pids = set(p for p in sb.pids().values() if p)
+def rss_kb(sb, names=None):
+    """Summed RSS of the recorded processes, their sessions and children.
+
+    names: only these processes.
+    """
+    pids = set(p for name, p in sb.pids().items()
+               if p and (names is None or name in names))
     out = subprocess.run(['ps', '-eo', 'pid=,ppid=,sid=,rss='],
                          capture_output=True, text=True).stdout
     total = 0
@@ -136,6 +151,7 @@ def status(sb, args):
         print('%-24s %8s  %-28s %s' % (name, pid, url, state))
     print('%d processes, %d MB RSS, %d not healthy; logs in %s'
           % (len(pids), rss_kb(sb) // 1024, unhealthy, sb.path('logs')))
+    dashboard(sb)
     return 1 if unhealthy else 0
 
 
