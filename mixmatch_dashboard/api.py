@@ -32,7 +32,20 @@ from mixmatch_client import volume as mm_volume
 #: What makes a cloud unavailable, or an action fail with a message.
 FAILURES = mm_clouds.FAILURES
 HOME = mm_clouds.HOME
-reason = mm_clouds.reason
+
+
+def reason(exc):
+    """Why a call failed, in one line.
+
+    Nova's own message when it answered with one (its faults are
+    ``{"badRequest": {"message": ...}}``, which keystoneauth does not
+    read), else as the command line says it.
+    """
+    try:
+        (fault,) = exc.response.json().values()
+        return ' '.join(fault['message'].split())
+    except (AttributeError, TypeError, ValueError, KeyError):
+        return mm_clouds.reason(exc)
 
 
 def clouds(request):

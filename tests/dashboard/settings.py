@@ -26,6 +26,8 @@ INSTALLED_APPS = [app for app in INSTALLED_APPS  # noqa: F405
 for _key in ('plugins', 'angular_modules', 'js_files', 'js_spec_files',
              'scss_files', 'xstatic_modules'):
     HORIZON_CONFIG[_key] = []  # noqa: F405
+for _key in ('dashboards', 'default_dashboard'):
+    HORIZON_CONFIG.pop(_key, None)  # noqa: F405
 settings_utils.update_dashboards([enabled, mixmatch_enabled],
                                  HORIZON_CONFIG,  # noqa: F405
                                  INSTALLED_APPS)

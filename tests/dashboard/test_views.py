@@ -16,6 +16,7 @@ The clouds are mocked at the edge of :mod:`mixmatch_dashboard.api`: the
 rows come from the same code as the command line's.
 """
 
+import json
 from unittest import mock
 
 from django.test.utils import override_settings
@@ -24,6 +25,7 @@ from keystoneauth1 import exceptions as ksa_exceptions
 from openstack_dashboard.dashboards.project.instances import (
     tables as instance_tables)
 from openstack_dashboard.test import helpers
+import requests
 
 from mixmatch_client import clouds
 from mixmatch_dashboard import api
@@ -33,6 +35,16 @@ INDEX = reverse('horizon:project:mixmatch_volumes:index')
 QUOTA = reverse('horizon:project:mixmatch_quota:index')
 INSTANCES = reverse('horizon:project:instances:index')
 DOWN = 'Unable to establish connection to http://nu/Shibboleth.sso'
+
+
+def nova_fault(status, message):
+    """What keystoneauth raises when Nova answers with a fault."""
+    response = requests.Response()
+    response.status_code = status
+    response.headers['Content-Type'] = 'application/json'
+    response._content = json.dumps({'badRequest': {
+        'code': status, 'message': message}}).encode()
+    return ksa_exceptions.from_response(response, 'POST', 'http://nova')
 
 
 def scope(provider, project):
@@ -165,11 +177,13 @@ class AttachTest(DashboardTestCase):
 
     @mock.patch.object(api, 'attach')
     def test_refused_attach_is_a_message(self, attach):
-        attach.side_effect = ksa_exceptions.BadRequest(
-            'Remote project k2k-other-id not available at foreign')
+        attach.side_effect = nova_fault(
+            400, 'Remote project k2k-other-id not available at foreign')
         res = self.post()
         self.assertEqual(200, res.status_code)
-        self.assertMessageCount(error=1)
+        self.assertMessageCount(res, error=1)
+        self.assertContains(res, 'Remote project k2k-other-id not available '
+                                 'at foreign')
         self.assertTemplateUsed(res, 'mixmatch_dashboard/attach.html')
 
     @mock.patch.object(api, 'attach')
@@ -227,12 +241,13 @@ class DetachTest(DashboardTestCase):
     @mock.patch.object(api, 'server_volumes')
     def test_provider_down_during_detach(self, server_volumes, detach):
         server_volumes.return_value = [('f1', '/dev/vdc', 'foreign')]
-        detach.side_effect = ksa_exceptions.BadRequest(
-            'Service provider foreign is unreachable')
+        detach.side_effect = nova_fault(
+            400, 'Service provider foreign is unreachable')
         res = self.client.post(self.url, {'instance_id': self.server.id,
                                           'volume': 'f1'})
         self.assertEqual(200, res.status_code)
-        self.assertMessageCount(error=1)
+        self.assertMessageCount(res, error=1)
+        self.assertContains(res, 'Service provider foreign is unreachable')
 
 
 class ApiTest(DashboardTestCase):
@@ -293,23 +308,25 @@ class CloudsTest(helpers.TestCase):
 
 class InstanceActionsTest(helpers.TestCase):
 
-    def test_row_actions_of_an_active_server(self):
-        server = self.servers.first()
-        server.status = 'ACTIVE'
-        table = instance_tables.InstancesTable(self.request, data=[server])
-        names = [a.name for a in table.get_row_actions(server)]
-        self.assertIn('mixmatch_attach', names)
-        self.assertIn('mixmatch_detach', names)
-        self.assertEqual(names.index('detach_volume') + 1,
-                         names.index('mixmatch_attach'))
+    def test_row_actions_of_instances(self):
+        table = instance_tables.InstancesTable
+        actions = list(table._meta.row_actions)
+        self.assertEqual(
+            [instance_tables.DetachVolume, instances.AttachForeignVolume,
+             instances.DetachForeignVolume],
+            actions[actions.index(instance_tables.DetachVolume):][:3])
+        self.assertIsInstance(table.base_actions['mixmatch_attach'],
+                              instances.AttachForeignVolume)
         instances.add_row_actions()   # idempotent
-        self.assertEqual(1, list(instance_tables.InstancesTable._meta
-                                 .row_actions).count(
-            instances.AttachForeignVolume))
+        self.assertEqual(actions, list(table._meta.row_actions))
 
-    def test_no_action_on_a_stopped_server(self):
+    def test_allowed_on_an_active_server_only(self):
         server = self.servers.first()
-        server.status = 'SHUTOFF'
-        table = instance_tables.InstancesTable(self.request, data=[server])
-        names = [a.name for a in table.get_row_actions(server)]
-        self.assertNotIn('mixmatch_attach', names)
+        for action in (instances.AttachForeignVolume(),
+                       instances.DetachForeignVolume()):
+            for status, allowed in (('ACTIVE', True), ('SHUTOFF', False),
+                                    ('ERROR', False)):
+                server.status = status
+                self.assertEqual(allowed,
+                                 action.allowed(self.request, server),
+                                 (action.name, status))
