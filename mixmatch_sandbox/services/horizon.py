@@ -48,7 +48,7 @@ def _dashboard():
 
 
 def _enabled_files():
-    return sorted(pathlib.Path(enabled.__file__).parent.glob('_*.py'))
+    return sorted(pathlib.Path(enabled.__file__).parent.glob('_[0-9]*.py'))
 
 
 def local_settings(sb, cloud: str) -> str:

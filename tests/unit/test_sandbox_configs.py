@@ -29,6 +29,7 @@ from mixmatch_sandbox import base
 from mixmatch_sandbox import cli
 from mixmatch_sandbox import credentials
 from mixmatch_sandbox import services
+from mixmatch_sandbox.services import horizon
 from mixmatch_sandbox.services import keystone
 from mixmatch_sandbox.services import shibboleth
 
@@ -105,6 +106,25 @@ class TestServices(SandboxTestCase):
         text = keystone.wsgi_file(self.sb, 'foreign').read_text()
         self.assertIn('from keystone.wsgi.api import application', text)
         self.assertIn(str(self.dir / 'etc' / 'keystone-foreign'), text)
+
+    def test_horizon_local_settings(self):
+        namespace = {}
+        exec(horizon.local_settings(self.sb, 'home'), namespace)
+        self.assertEqual(
+            (False, ['127.0.0.1'], 'http://127.0.0.1:25000/v3',
+             self.sb.secret('home-horizon-secret-key'), True,
+             str(self.dir / 'horizon' / 'static')),
+            (namespace['DEBUG'], namespace['ALLOWED_HOSTS'],
+             namespace['OPENSTACK_KEYSTONE_URL'], namespace['SECRET_KEY'],
+             namespace['COMPRESS_OFFLINE'], namespace['STATIC_ROOT']))
+        self.assertEqual('http://127.0.0.1:25008/auth/login/',
+                         horizon.url(self.sb, '/auth/login/'))
+
+    def test_horizon_enabled_files(self):
+        names = [p.name for p in horizon._enabled_files()]
+        self.assertEqual(['_6050_mixmatch_panel_group.py',
+                          '_6051_mixmatch_volumes.py',
+                          '_6052_mixmatch_quota.py'], names)
 
 
 class TestCloudsYaml(SandboxTestCase):
