@@ -63,6 +63,10 @@ def local_settings(sb, cloud: str) -> str:
         # plain HTTP on loopback: TLS is verified wherever there is some
         'SESSION_COOKIE_SECURE = False\n'
         'CSRF_COOKIE_SECURE = False\n'
+        # sessions in its one process's memory (one gunicorn worker), not
+        # in the machine's memcached, which other sandboxes may share
+        'CACHES = {"default": {"BACKEND": '
+        '"django.core.cache.backends.locmem.LocMemCache"}}\n'
         'STATIC_ROOT = %(static)r\n'
         'COMPRESS_OFFLINE = True\n'
         # neutron-server runs without agents: no routers or floating IPs
