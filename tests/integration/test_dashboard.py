@@ -80,18 +80,18 @@ class TestDashboard(base.TestCase):
         self.wait.until(ec.url_contains('/project/'))
 
     def row_action(self, server, action):
-        """Open a row action of Project > Compute > Instances."""
+        """Open a row action of Project > Compute > Instances: its modal."""
         self.get('/project/instances/')
         row = '#instances__row__%s' % server
         self.find(row + ' .dropdown-toggle').click()
         self.find('#instances__row_%s__action_%s' % (server, action)).click()
-        return self.find('.modal-dialog')
+        # Horizon shows a loading modal until the form has come
+        return self.find('#%s_modal' % action)
 
     def submit(self, modal):
         modal.find_element(By.CSS_SELECTOR, '.modal-footer .btn-primary'
                            ).click()
-        self.wait.until(ec.invisibility_of_element_located(
-            (By.CSS_SELECTOR, '.modal-dialog')))
+        self.wait.until(ec.staleness_of(modal))
 
     def volume_row(self, provider, text):
         """Wait for the row of Volumes across clouds with text in it."""
