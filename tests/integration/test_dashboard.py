@@ -58,10 +58,13 @@ class TestDashboard(base.TestCase):
             'dashboard')
         self.output.mkdir(parents=True, exist_ok=True)
         self.started = time.monotonic()
+        self.steps = []
 
     def screenshot(self, name):
+        """Save the step's screenshot; note when the step ended."""
         path = self.output / ('%s.png' % name)
         self.browser.save_screenshot(str(path))
+        self.steps.append((name, time.monotonic() - self.started))
         return path
 
     def get(self, path):
@@ -154,5 +157,7 @@ class TestDashboard(base.TestCase):
             self.assertIn('partial: 1 unavailable',
                           self.browser.page_source)
             self.screenshot('6-quota-provider-down')
-        print('browser test: %.1f s; screenshots in %s'
-              % (time.monotonic() - self.started, self.output))
+        print('browser test: %.1f s (%s); screenshots in %s' % (
+            time.monotonic() - self.started,
+            ', '.join('%s at %.1f s' % step for step in self.steps),
+            self.output))
