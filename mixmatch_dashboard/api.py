@@ -63,23 +63,15 @@ def clouds(request):
         region_name=user.services_region)
 
 
-def volumes(request, service_providers=None):
+def volumes(request):
     """A dict per row of ``openstack mixmatch volume list``.
 
     Keys: the command's columns; a cloud that did not answer is a row
-    with ``Status`` "unavailable: <reason>" and no ``ID``. Each row also
-    has ``server_ids``, the servers its volume is attached to.
+    with ``Status`` "unavailable: <reason>" and no ``ID``.
     """
-    outcomes = clouds(request).query(mm_volume.list_volumes,
-                                     service_providers)
-    found = {}
-    for outcome in outcomes:
-        for volume in outcome.value or ():
-            found[(outcome.provider, volume['id'])] = [
-                a['server_id'] for a in volume.get('attachments') or ()]
-    return [dict(zip(mm_volume.COLUMNS, row),
-                 server_ids=found.get((row[5], row[0]), []))
-            for row in mm_volume.rows(outcomes, mm_volume.COLUMNS)]
+    return [dict(zip(mm_volume.COLUMNS, row)) for row in mm_volume.rows(
+        clouds(request).query(mm_volume.list_volumes),
+        mm_volume.COLUMNS)]
 
 
 def quotas(request):
