@@ -53,7 +53,8 @@ class AttachForeignVolume(forms.SelfHandlingForm):
                 label=_('Volume at %s') % sp, required=False,
                 choices=[(name, [(SEP.join((project_id, v['id'])),
                                   volume_label(v)) for v in volumes])
-                         for project_id, name, volumes in projects],
+                         for project_id, name, volumes in projects
+                         if volumes],
                 widget=django_forms.Select(attrs={
                     'class': 'switched', 'data-switch-on': 'provider',
                     'data-provider-%s' % sp: _('Volume')}))
@@ -62,9 +63,13 @@ class AttachForeignVolume(forms.SelfHandlingForm):
     def clean(self):
         data = super().clean()
         sp = data.get('service_provider')
-        if sp and not data.get('volume_' + sp):
+        field = 'volume_%s' % sp
+        # a volume no longer offered has its field's own error
+        if sp and field not in self.errors and not data.get(field):
             raise django_forms.ValidationError(
-                _('No volume of yours is available at %s.') % sp)
+                _('No volume of yours is available at %s.') % sp
+                if not self.fields[field].choices else
+                _('Choose a volume at %s.') % sp)
         return data
 
     def handle(self, request, data):

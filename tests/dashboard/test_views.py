@@ -187,7 +187,23 @@ class AttachTest(DashboardTestCase):
         self.assertTemplateUsed(res, 'mixmatch_dashboard/attach.html')
 
     @mock.patch.object(api, 'attach')
+    def test_no_volume_chosen(self, attach):
+        res = self.post(volume_foreign='')
+        self.assertFormErrors(res, 1, 'Choose a volume at foreign.')
+        attach.assert_not_called()
+
+    @mock.patch.object(api, 'attach')
+    def test_volume_no_longer_available(self, attach):
+        res = self.post(volume_foreign='k2k-demo-id/gone')
+        self.assertFormErrors(res, 1, 'Select a valid choice. '
+                                      'k2k-demo-id/gone is not one of the '
+                                      'available choices.')
+        attach.assert_not_called()
+
+    @mock.patch.object(api, 'attach')
     def test_provider_without_volume(self, attach):
+        self.answer([clouds.Outcome('foreign', scope('foreign', 'k2k-demo'),
+                                    [])])
         res = self.post(volume_foreign='')
         self.assertFormErrors(res, 1, 'No volume of yours is available at '
                                       'foreign.')

@@ -91,6 +91,15 @@ class TestDashboard(base.TestCase):
         # Horizon shows a loading modal until the form has come
         return self.find('#%s_modal' % action)
 
+    def attach_modal(self, server, provider, project, volume):
+        """The attach modal of server, a volume of provider chosen."""
+        modal = self.row_action(server, 'mixmatch_attach')
+        ui.Select(modal.find_element(By.ID, 'id_service_provider')
+                  ).select_by_value(provider)
+        ui.Select(self.find('#id_volume_%s' % provider)
+                  ).select_by_value('%s/%s' % (project, volume))
+        return modal
+
     def submit(self, modal):
         modal.find_element(By.CSS_SELECTOR, '.modal-footer .btn-primary'
                            ).click()
@@ -113,12 +122,22 @@ class TestDashboard(base.TestCase):
         self.login()
         self.screenshot('1-logged-in')
 
-        # 2. attach the foreign volume through the modal
-        modal = self.row_action(server, 'mixmatch_attach')
-        ui.Select(modal.find_element(By.ID, 'id_service_provider')
-                  ).select_by_value(foreign.SP_ID)
-        volumes = ui.Select(self.find('#id_volume_%s' % foreign.SP_ID))
-        volumes.select_by_value('%s/%s' % (project, volume))
+        # 2. attach the foreign volume through the modal; first from a
+        # provider that Nova's allow-list leaves out (the same cloud under
+        # another id): Nova's refusal is an error message with the reason,
+        # no error page, and nothing is attached
+        with federation.service_providers(self.sb, [self.name()]) as (
+                other,):
+            modal = self.attach_modal(server, other, project, volume)
+            self.submit(modal)
+            refusal = self.find('.alert-danger').text
+            self.assertIn('Unable to attach volume %s of %s: '
+                          % (volume, other), refusal)
+            self.assertIn(other, refusal.partition(': ')[2])
+            self.screenshot('2-refused-attach')
+        self.assertEqual({}, self.home_attachments(server))
+        self.assertForeignAvailable(volume)
+        modal = self.attach_modal(server, foreign.SP_ID, project, volume)
         self.screenshot('2-attach-modal')
         self.submit(modal)
 
