@@ -10,8 +10,8 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-from django.contrib import messages
 from django.utils.translation import gettext_lazy as _
+from horizon import messages
 from horizon import tables
 
 from mixmatch_dashboard import api

@@ -12,10 +12,10 @@
 
 """The modals of the attach and the detach of a foreign volume."""
 
-from django.contrib import messages
 from django import forms as django_forms
 from django.utils.translation import gettext_lazy as _
 from horizon import forms
+from horizon import messages
 
 from mixmatch_dashboard import api
 

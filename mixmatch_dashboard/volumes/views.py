@@ -10,11 +10,11 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-from django.contrib import messages
 from django.urls import reverse
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from horizon import forms
+from horizon import messages
 from horizon import tables
 
 from mixmatch_dashboard import api

@@ -59,6 +59,8 @@ class TestDashboard(base.TestCase):
         self.output.mkdir(parents=True, exist_ok=True)
         self.started = time.monotonic()
         self.steps = []
+        # what the browser showed when a step failed
+        self.addOnException(lambda exc_info: self.screenshot('failed'))
 
     def screenshot(self, name):
         """Save the step's screenshot; note when the step ended."""
@@ -130,7 +132,7 @@ class TestDashboard(base.TestCase):
                 other,):
             modal = self.attach_modal(server, other, project, volume)
             self.submit(modal)
-            refusal = self.find('.alert-danger').text
+            refusal = self.find('#main_content .messages .alert-danger').text
             self.assertIn('Unable to attach volume %s of %s: '
                           % (volume, other), refusal)
             self.assertIn(other, refusal.partition(': ')[2])
