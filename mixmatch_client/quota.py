@@ -42,6 +42,32 @@ def _total(limits):
     return UNLIMITED if UNLIMITED in limits else sum(limits)
 
 
+def rows(outcomes):
+    """A row of :data:`COLUMNS` per project, then the total.
+
+    A cloud that did not answer is a row too, and left out of the total.
+    """
+    rows, answered = [], []
+    for outcome in outcomes:
+        project = outcome.scope.project_name if outcome.scope else ''
+        if outcome.error:
+            rows.append((outcome.provider, project) +
+                        (None,) * 2 * len(RESOURCES) +
+                        (volume.unavailable(outcome),))
+            continue
+        answered.append(outcome.value)
+        rows.append((outcome.provider, project) + tuple(
+            n for resource in RESOURCES
+            for n in outcome.value[resource]) + ('available',))
+    missing = len(outcomes) - len(answered)
+    rows.append((TOTAL, '') + tuple(
+        f([u[resource][i] for u in answered])
+        for resource in RESOURCES
+        for i, f in ((0, sum), (1, _total))) + (
+        'partial: %d unavailable' % missing if missing else 'available',))
+    return rows
+
+
 class ShowQuota(command.Lister):
     """Show your volume quota and usage in every cloud.
 
@@ -64,24 +90,5 @@ class ShowQuota(command.Lister):
         return parser
 
     def take_action(self, parsed_args):
-        outcomes = self.app.client_manager.mixmatch.query(
-            usage, parsed_args.service_providers)
-        rows, answered = [], []
-        for outcome in outcomes:
-            project = outcome.scope.project_name if outcome.scope else ''
-            if outcome.error:
-                rows.append((outcome.provider, project) +
-                            (None,) * 2 * len(RESOURCES) +
-                            (volume.unavailable(outcome),))
-                continue
-            answered.append(outcome.value)
-            rows.append((outcome.provider, project) + tuple(
-                n for resource in RESOURCES
-                for n in outcome.value[resource]) + ('available',))
-        missing = len(outcomes) - len(answered)
-        rows.append((TOTAL, '') + tuple(
-            f([u[resource][i] for u in answered])
-            for resource in RESOURCES
-            for i, f in ((0, sum), (1, _total))) + (
-            'partial: %d unavailable' % missing if missing else 'available',))
-        return COLUMNS, rows
+        return COLUMNS, rows(self.app.client_manager.mixmatch.query(
+            usage, parsed_args.service_providers))

@@ -41,8 +41,6 @@ from mixmatch_client import clouds
 from mixmatch_client import volume as volume_cmd
 from mixmatch_federation import exception
 
-UNKNOWN = 'unknown'
-
 
 class ForeignVolumeAttachment(volume_attachment.VolumeAttachment):
     """A volume attachment request naming the cloud of the volume."""
@@ -202,25 +200,8 @@ class ListServerVolume(server_volume.ListServerVolume):
         headers, rows = super().take_action(parsed_args)
         rows = list(rows)
         index = headers.index('Volume ID')
-        where = self.providers({row[index] for row in rows})
+        where = volume_cmd.providers(self.app.client_manager.mixmatch,
+                                     {row[index] for row in rows})
         return (headers + ('Provider',),
-                [row + (where.get(row[index], UNKNOWN),) for row in rows])
-
-    def providers(self, volume_ids):
-        """{volume id: provider} of the volumes found; home first."""
-        where = {}
-        mixmatch = self.app.client_manager.mixmatch
-        for home in (True, False):
-            missing = volume_ids - set(where)
-            if not missing:
-                break
-            for outcome in mixmatch.query(
-                    lambda scope: {v['id'] for v in volume_cmd.list_volumes(
-                        scope)} & missing,
-                    service_providers=[] if home else None, home=home):
-                if outcome.error:
-                    self.log.warning('%s: %s', outcome.provider,
-                                     volume_cmd.unavailable(outcome))
-                    continue
-                where.update(dict.fromkeys(outcome.value, outcome.provider))
-        return where
+                [row + (where.get(row[index], volume_cmd.UNKNOWN),)
+                 for row in rows])

@@ -13,9 +13,14 @@
 """``openstack mixmatch volume list``: the user's volumes in every cloud."""
 
 import functools
+import logging
 
 from osc_lib.cli import format_columns
 from osc_lib.command import command
+
+LOG = logging.getLogger(__name__)
+#: The provider of a volume that no cloud that answered has.
+UNKNOWN = 'unknown'
 
 COLUMNS = ('ID', 'Name', 'Status', 'Size', 'Attached to', 'Provider',
            'Project')
@@ -60,6 +65,30 @@ def rows(outcomes, columns):
                     volume.get('metadata') or {}))
             fields['Attached to'] = attached_to(volume)
             yield tuple(fields[c] for c in columns)
+
+
+def providers(clouds, volume_ids):
+    """{volume id: provider} of the volumes found; home first.
+
+    Nova keeps the route of a volume to itself: a volume is found where
+    the user can see it, in the home Cinder first, then, only for the
+    volumes not found there, at every service provider (in parallel). A
+    provider that does not answer is logged.
+    """
+    where = {}
+    for home in (True, False):
+        missing = set(volume_ids) - set(where)
+        if not missing:
+            break
+        for outcome in clouds.query(
+                lambda scope: {v['id'] for v in list_volumes(scope)} &
+                missing, service_providers=[] if home else None,
+                home=home):
+            if outcome.error:
+                LOG.warning('%s: %s', outcome.provider, unavailable(outcome))
+                continue
+            where.update(dict.fromkeys(outcome.value, outcome.provider))
+    return where
 
 
 class ListVolume(command.Lister):

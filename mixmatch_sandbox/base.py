@@ -63,6 +63,7 @@ class Sandbox:
         'nova-api': 3,
         'cinder-home': 4,
         'neutron': 5,
+        'horizon': 8,
         'keystone-foreign': 100,          # Apache + mod_shib front
         'keystone-foreign-uwsgi': 101,
         'cinder-foreign': 102,

@@ -24,6 +24,8 @@ from mixmatch_sandbox import base
 from mixmatch_sandbox import install
 
 IN_VENV = 'MIXMATCH_SANDBOX_IN_VENV'
+#: the process (and port) of the home cloud's Horizon
+DASHBOARD = 'horizon'
 
 
 def main(argv=None):
@@ -41,7 +43,13 @@ def main(argv=None):
                                        'detach as the home demo user')
     demo.add_argument('--keep', action='store_true',
                       help='leave the sandbox running afterwards')
-    sub.add_parser('env', help='where the clouds.yaml is')
+    env = sub.add_parser('env', help='where the clouds.yaml is; with '
+                                     '--cloud, that cloud\'s OS_* '
+                                     'variables too')
+    env.add_argument('--cloud', help='a cloud of clouds.yaml, e.g. '
+                                     'home-demo: export its credentials '
+                                     'openrc-style (nova reads no '
+                                     'clouds.yaml)')
     args = parser.parse_args(argv)
     sb = base.Sandbox(args.dir)
     try:
@@ -85,6 +93,15 @@ def up(sb, args):
     print('Sandbox up in %.1f s; its processes use %d MB RSS.'
           % (sb.elapsed(), rss_kb(sb) // 1024))
     print('export OS_CLIENT_CONFIG_FILE=%s' % sb.path('clouds.yaml'))
+    dashboard(sb)
+
+
+def dashboard(sb):
+    """Where Horizon is, how to log in, and its RSS."""
+    if sb.running(DASHBOARD):
+        print('Dashboard: %s (%d MB RSS); log in as demo, its password: '
+              'mixmatch-sandbox env --cloud home-demo'
+              % (sb.url(DASHBOARD, '/'), rss_kb(sb, [DASHBOARD]) // 1024))
 
 
 def _optional(sb, module, func):
@@ -98,9 +115,13 @@ def _optional(sb, module, func):
                             % (sb.elapsed(), module, func, why))
 
 
-def rss_kb(sb):
-    """Summed RSS of the recorded processes, their sessions and children."""
-    pids = set(p for p in sb.pids().values() if p)
+def rss_kb(sb, names=None):
+    """Summed RSS of the recorded processes, their sessions and children.
+
+    names: only these processes.
+    """
+    pids = set(p for name, p in sb.pids().items()
+               if p and (names is None or name in names))
     out = subprocess.run(['ps', '-eo', 'pid=,ppid=,sid=,rss='],
                          capture_output=True, text=True).stdout
     total = 0
@@ -130,6 +151,7 @@ def status(sb, args):
         print('%-24s %8s  %-28s %s' % (name, pid, url, state))
     print('%d processes, %d MB RSS, %d not healthy; logs in %s'
           % (len(pids), rss_kb(sb) // 1024, unhealthy, sb.path('logs')))
+    dashboard(sb)
     return 1 if unhealthy else 0
 
 
@@ -140,8 +162,15 @@ def down(sb, args):
 
 
 def env(sb, args):
-    print('# clouds home-admin, home-demo, foreign-admin')
+    from mixmatch_sandbox import credentials
+    names = credentials.cloud_names()
+    if args.cloud is not None and args.cloud not in names:
+        raise base.SandboxError('no cloud %s in clouds.yaml (choices: %s)'
+                                % (args.cloud, ', '.join(names)))
+    print('# clouds %s' % ', '.join(names))
     print('export OS_CLIENT_CONFIG_FILE=%s' % sb.path('clouds.yaml'))
+    if args.cloud is not None:
+        print(credentials.openrc(sb, args.cloud), end='')
 
 
 def demo(sb, args):

@@ -18,6 +18,7 @@ Every secret is generated on first use and named ``<cloud>-<name>``
 """
 
 import os
+import shlex
 
 from keystoneauth1.identity import v3
 from keystoneauth1 import session as ks_session
@@ -26,7 +27,7 @@ from mixmatch_sandbox import clouds
 
 __all__ = ['REGION', 'ADMIN', 'DEMO', 'SERVICE_PROJECT', 'CLOUDS_YAML',
            'secret', 'password_auth', 'admin_session', 'service_auth',
-           'authtoken', 'clouds_yaml']
+           'authtoken', 'clouds_yaml', 'cloud_names', 'openrc']
 
 #: every cloud's one region
 REGION = 'RegionOne'
@@ -99,3 +100,30 @@ def clouds_yaml(sb):
         out.write(text)
     path.chmod(0o600)   # an older file keeps its mode otherwise
     return path
+
+
+def cloud_names() -> list[str]:
+    """The clouds of clouds.yaml: <cloud>-<user>."""
+    return ['%s-%s' % (cloud, user) for cloud, user, _ in CLOUDS_YAML]
+
+
+def openrc(sb, name: str) -> str:
+    """Shell exports of cloud ``name`` of clouds.yaml, openrc-style.
+
+    python-novaclient reads no clouds.yaml: ``nova`` needs the ``OS_*``
+    variables. ``OS_CLOUD`` names the same cloud for ``openstack``.
+
+    :raises: KeyError if clouds.yaml has no such cloud.
+    """
+    cloud, user, project = dict(zip(cloud_names(), CLOUDS_YAML))[name]
+    variables = {'OS_CLOUD': name,
+                 'OS_AUTH_URL': sb.keystone_url(cloud),
+                 'OS_IDENTITY_API_VERSION': '3',
+                 'OS_USERNAME': user,
+                 'OS_PASSWORD': secret(sb, cloud, user),
+                 'OS_PROJECT_NAME': project,
+                 'OS_USER_DOMAIN_ID': 'default',
+                 'OS_PROJECT_DOMAIN_ID': 'default',
+                 'OS_REGION_NAME': REGION}
+    return ''.join('export %s=%s\n' % (key, shlex.quote(value))
+                   for key, value in variables.items())

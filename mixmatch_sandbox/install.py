@@ -32,7 +32,10 @@ PIP_PACKAGES = ['nova', 'cinder', 'keystone', 'glance', 'openstack-placement',
                 # cinder's fake volume driver imports it
                 'fixtures',
                 # oslo.cache's memcached client, for the foreign Keystone
-                'pymemcache']
+                'pymemcache',
+                # the home cloud's dashboard, its static files served by
+                # WhiteNoise under gunicorn
+                'horizon', 'whitenoise']
 PYTHON = 'python3.11'
 
 

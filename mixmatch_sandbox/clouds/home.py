@@ -24,6 +24,7 @@ from mixmatch_sandbox import credentials
 from mixmatch_sandbox import seed
 from mixmatch_sandbox.services import cinder
 from mixmatch_sandbox.services import glance
+from mixmatch_sandbox.services import horizon
 from mixmatch_sandbox.services import keystone
 from mixmatch_sandbox.services import neutron
 from mixmatch_sandbox.services import nova
@@ -42,8 +43,11 @@ SERVICES = (placement, glance, neutron, cinder, nova)
 CATALOG = [('placement', 'placement', placement.name(CLOUD), ''),
            ('image', 'glance', glance.name(CLOUD), ''),
            ('network', 'neutron', neutron.name(CLOUD), ''),
-           ('volumev3', 'cinderv3', cinder.name(CLOUD), '/v3/%(project_id)s'),
-           ('compute', 'nova', nova.name(CLOUD) + '-api', '/v2.1')]
+           ('compute', 'nova', nova.name(CLOUD) + '-api', '/v2.1')] + [
+    # block-storage is the official type; volumev3 for older clients (as
+    # devstack registers them)
+    (service_type, 'cinderv3', cinder.name(CLOUD), '/v3/%(project_id)s')
+    for service_type in ('block-storage', 'volumev3')]
 
 
 def up(sb):
@@ -59,7 +63,8 @@ def up(sb):
             pool.submit(cinder.prepare, sb, CLOUD, transport,
                         host=cinder.name(CLOUD)),
             pool.submit(nova.prepare, sb, CLOUD, transport, COMPUTE_HOSTS,
-                        SERVICE_PROVIDERS)]
+                        SERVICE_PROVIDERS),
+            pool.submit(horizon.prepare, sb, CLOUD)]
         keystone_done.result()
         prepared.append(pool.submit(register, sb))
         for f in prepared:
@@ -78,6 +83,8 @@ def up(sb):
         seed.ensure_image(admin, glance.images_url(sb, CLOUD))
         seed.ensure_volume_type(sb, CLOUD, admin)
         cinder.wait_for_backends(sb, CLOUD, admin)
+    with sb.step('home: horizon'):
+        horizon.start(sb, CLOUD)
 
 
 def register(sb):

@@ -110,10 +110,15 @@ class CloudDouble(fixtures.Fixture):
     """
 
     def __init__(self, service_providers=('sp1',), token_ttl=3600,
-                 ssl_context=None):
-        """With ``ssl_context`` (server side), every part speaks HTTPS."""
+                 ssl_context=None,
+                 cinder_types=('block-storage', 'volumev3')):
+        """With ``ssl_context`` (server side), every part speaks HTTPS.
+
+        ``cinder_types``: the service types of Cinder in every catalog.
+        """
         super().__init__()
         self._sp_ids = tuple(service_providers)
+        self._cinder_types = tuple(cinder_types)
         self._token_ttl = token_ttl
         self._ssl_context = ssl_context
 
@@ -264,8 +269,8 @@ class CloudDouble(fixtures.Fixture):
                                'name': tok['project_id']}
             body['roles'] = [{'id': r, 'name': r} for r in tok['roles']]
             url = '%sv3/%s' % (self.cinder_url(realm), tok['project_id'])
-            services = {'identity': self._base(realm), 'block-storage': url,
-                        'volumev3': url}
+            services = dict({'identity': self._base(realm)},
+                            **dict.fromkeys(self._cinder_types, url))
             body['catalog'] = [{
                 'type': stype, 'name': stype,
                 'id': uuid.uuid5(uuid.NAMESPACE_URL, stype).hex,

@@ -25,8 +25,10 @@ from tests.integration import base
 
 class TestCommandLine(base.TestCase):
 
-    def run_cli(self, argv, env):
-        proc = subprocess.run(argv, env=dict(os.environ, **env),
+    def run_cli(self, argv, env, clean=False):
+        """argv's output; env adds to the environment, or is it (clean)."""
+        env = env if clean else dict(os.environ, **env)
+        proc = subprocess.run(argv, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True, timeout=180)
         self.assertEqual(0, proc.returncode, proc.stderr)
@@ -56,6 +58,25 @@ class TestCommandLine(base.TestCase):
         self.nova('volume-detach', server, volume)
         self.clients.wait_volume('foreign', volume, 'available')
         self.assertForeignAvailable(volume)
+
+    def test_nova_in_a_sandbox_shell(self):
+        """As the README says: eval the env of home-demo, then nova."""
+        volume = self.volume('foreign')
+        server = self.boot()
+        shell = ('eval "$(%s env --cloud home-demo)" && %s '
+                 '--os-compute-api-version %s volume-attach %s %s '
+                 '--service-provider %s' % (
+                     self.sb.bin('mixmatch-sandbox'), self.sb.bin('nova'),
+                     demo.COMPUTE_VERSION.split()[1], server, volume,
+                     foreign.SP_ID))
+        # nothing of the test's own environment: a newcomer's shell
+        self.run_cli(['bash', '-c', shell],
+                     {k: v for k, v in os.environ.items()
+                      if not k.startswith('OS_')}, clean=True)
+        self.clients.wait_volume('foreign', volume, 'in-use')
+        self.assertForeignAttached(server, volume)
+        self.clients.detach(server, volume)
+        self.clients.wait_volume('foreign', volume, 'available')
 
     def test_openstack_server_volume_commands(self):
         far = self.volume('foreign')

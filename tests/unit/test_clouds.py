@@ -25,6 +25,7 @@ from oslotest import base
 
 from mixmatch_client import cache
 from mixmatch_client import clouds
+from mixmatch_client import volume
 from mixmatch_federation import exception
 from tests.doubles import cloud
 
@@ -120,6 +121,16 @@ class FederateTest(CloudDoubleTestCase):
                           self.clouds.federate, 'sp1')
         scope = self.clouds.federate('sp1', 'extra')
         self.assertEqual(('sp1', 'extra'), (scope.provider, scope.project_id))
+
+    def test_cinder_under_either_type(self):
+        for types in (('block-storage',), ('volumev3',)):
+            self.cloud = self.useFixture(cloud.CloudDouble(
+                ('sp1',), cinder_types=types))
+            self.token = self.cloud.add_user('alice', 'proj-a')
+            volume_id = self.cloud.create_volume('sp1', 'k2k-proj-a')
+            [outcome] = self.new_clouds().query(volume.list_volumes, ['sp1'])
+            self.assertEqual(
+                [volume_id], [v['id'] for v in outcome.value], types)
 
     def test_federate_unknown_provider(self):
         self.assertRaises(exception.ServiceProviderNotFound,

@@ -24,6 +24,7 @@ from nova_mixmatch import exception
 from nova_mixmatch.foreign import calls
 from nova_mixmatch.foreign import identities
 from nova_mixmatch import volume
+from tests.doubles import cloud
 from tests.unit import base
 
 ROUTE = route.Route('sp1', 'k2k-home-project')
@@ -179,6 +180,29 @@ class ForeignClientsTest(base.CloudTestCase):
         self.identities.forget(self.context, ROUTE)
         self.identities.federate(self.context, 'sp1', ROUTE.project_id)
         self.assertEqual(2, self.cloud.ecp_exchanges['sp1'])
+
+
+class CinderServiceTypeTest(base.CloudTestCase):
+    """The provider's Cinder under either type, as devstack registers."""
+
+    def test_found_under_either_type(self):
+        for types in (('block-storage',), ('volumev3',)):
+            self.cloud = self.useFixture(cloud.CloudDouble(
+                service_providers=('sp1',), cinder_types=types))
+            self.flags(home_auth_url=self.cloud.home_auth_url)
+            volume_id = self.cloud.create_volume('sp1', ROUTE.project_id)
+            client = foreign_clients().client(
+                self.user_context(), ROUTE, CINDER, microversion='3.44')
+            self.assertEqual(volume_id, client.volumes.get(volume_id).id,
+                             types)
+
+    def test_no_cinder_in_the_catalog(self):
+        self.cloud = self.useFixture(cloud.CloudDouble(
+            service_providers=('sp1',), cinder_types=()))
+        self.flags(home_auth_url=self.cloud.home_auth_url)
+        self.assertRaises(ksa_exception.EndpointNotFound,
+                          foreign_clients().client, self.user_context(),
+                          ROUTE, CINDER, microversion='3.44')
 
 
 class ServiceTokenTest(base.CloudTestCase):

@@ -80,9 +80,8 @@ class ProvidersTest(base.BaseTestCase):
         super().setUp()
         self.found = {clouds.HOME: {'h1'}, 'sp1': {'f1'}, 'sp2': set()}
         self.asked = []
-        self.command = server.ListServerVolume(mock.Mock(), None)
-        self.command.app.client_manager.mixmatch.query.side_effect = (
-            self.query)
+        self.clouds = mock.Mock()
+        self.clouds.query.side_effect = self.query
 
     def query(self, func, service_providers=None, home=None):
         providers = ([clouds.HOME] if home else []) + (
@@ -98,14 +97,14 @@ class ProvidersTest(base.BaseTestCase):
                 server.volume_cmd, 'list_volumes',
                 side_effect=lambda scope: [
                     {'id': v} for v in self.found[scope.provider]]):
-            return self.command.providers(volume_ids)
+            return server.volume_cmd.providers(self.clouds, volume_ids)
 
     def test_home_only_when_home_has_them_all(self):
         self.assertEqual({'h1': clouds.HOME}, self.providers({'h1'}))
         self.assertEqual([[clouds.HOME]], self.asked)
 
     def test_providers_for_the_others(self):
-        with mock.patch.object(self.command.log, 'warning') as warning:
+        with mock.patch.object(server.volume_cmd.LOG, 'warning') as warning:
             self.assertEqual({'h1': clouds.HOME, 'f1': 'sp1'},
                              self.providers({'h1', 'f1', 'lost'}))
         self.assertEqual([[clouds.HOME], ['sp1', 'sp2', 'down']], self.asked)

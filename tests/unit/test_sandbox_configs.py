@@ -12,9 +12,12 @@
 
 """The sandbox's rendered configs and its Keystone admin client."""
 
+import contextlib
+import io
 import os
 import pathlib
 import stat
+import subprocess
 import xml.etree.ElementTree as ET
 
 import fixtures
@@ -23,8 +26,10 @@ import yaml
 
 from mixmatch_deploy import keystone as deploy_keystone
 from mixmatch_sandbox import base
+from mixmatch_sandbox import cli
 from mixmatch_sandbox import credentials
 from mixmatch_sandbox import services
+from mixmatch_sandbox.services import horizon
 from mixmatch_sandbox.services import keystone
 from mixmatch_sandbox.services import shibboleth
 
@@ -102,6 +107,25 @@ class TestServices(SandboxTestCase):
         self.assertIn('from keystone.wsgi.api import application', text)
         self.assertIn(str(self.dir / 'etc' / 'keystone-foreign'), text)
 
+    def test_horizon_local_settings(self):
+        namespace = {}
+        exec(horizon.local_settings(self.sb, 'home'), namespace)
+        self.assertEqual(
+            (False, ['127.0.0.1'], 'http://127.0.0.1:25000/v3',
+             self.sb.secret('home-horizon-secret-key'), True,
+             str(self.dir / 'horizon' / 'static')),
+            (namespace['DEBUG'], namespace['ALLOWED_HOSTS'],
+             namespace['OPENSTACK_KEYSTONE_URL'], namespace['SECRET_KEY'],
+             namespace['COMPRESS_OFFLINE'], namespace['STATIC_ROOT']))
+        self.assertEqual('http://127.0.0.1:25008/auth/login/',
+                         horizon.url(self.sb, '/auth/login/'))
+
+    def test_horizon_enabled_files(self):
+        names = [p.name for p in horizon._enabled_files()]
+        self.assertEqual(['_6050_mixmatch_panel_group.py',
+                          '_6051_mixmatch_volumes.py',
+                          '_6052_mixmatch_quota.py'], names)
+
 
 class TestCloudsYaml(SandboxTestCase):
 
@@ -118,6 +142,51 @@ class TestCloudsYaml(SandboxTestCase):
             clouds['home-demo']['auth'])
         self.assertEqual('http://127.0.0.1:25100/v3',
                          clouds['foreign-admin']['auth']['auth_url'])
+
+    def _env(self, *argv):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            rc = cli.main(['--dir', str(self.dir), 'env'] + list(argv))
+        return rc, out.getvalue()
+
+    def test_env_cloud_is_openrc_of_clouds_yaml(self):
+        credentials.clouds_yaml(self.sb)
+        clouds = yaml.safe_load(self.sb.clouds_yaml().read_text())['clouds']
+        for name in ('home-demo', 'foreign-admin'):
+            rc, text = self._env('--cloud', name)
+            self.assertEqual(0, rc)
+            # what a shell has once it evaluated the output
+            shell = subprocess.run(
+                ['bash', '-c', text + 'env -0'], env={}, check=True,
+                capture_output=True, text=True).stdout
+            env = dict(line.partition('=')[::2]
+                       for line in shell.split('\0') if line)
+            auth = clouds[name]['auth']
+            self.assertEqual(
+                (name, str(self.sb.clouds_yaml()), auth['auth_url'],
+                 auth['username'], auth['password'], auth['project_name'],
+                 auth['user_domain_id'], auth['project_domain_id'],
+                 clouds[name]['region_name'], '3'),
+                (env['OS_CLOUD'], env['OS_CLIENT_CONFIG_FILE'],
+                 env['OS_AUTH_URL'], env['OS_USERNAME'], env['OS_PASSWORD'],
+                 env['OS_PROJECT_NAME'], env['OS_USER_DOMAIN_ID'],
+                 env['OS_PROJECT_DOMAIN_ID'], env['OS_REGION_NAME'],
+                 env['OS_IDENTITY_API_VERSION']))
+
+    def test_env_without_cloud_names_only_the_file(self):
+        rc, text = self._env()
+        self.assertEqual(0, rc)
+        self.assertNotIn('OS_PASSWORD', text)
+        self.assertIn('export OS_CLIENT_CONFIG_FILE=%s\n'
+                      % self.sb.clouds_yaml(), text)
+
+    def test_env_unknown_cloud(self):
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            rc, text = self._env('--cloud', 'nowhere')
+        self.assertEqual((1, ''), (rc, text))
+        self.assertIn('no cloud nowhere in clouds.yaml (choices: home-admin, '
+                      'home-demo, foreign-admin)', err.getvalue())
 
     def test_admin_client_of_each_cloud(self):
         credentials.clouds_yaml(self.sb)
