@@ -21,6 +21,7 @@ all of Nova's own logic and error translation stays in use. Every other
 call, and every call of a home image, is Nova's own.
 """
 
+import re
 import typing
 
 import glanceclient
@@ -43,6 +44,7 @@ ROUTED_METHODS = ('get', 'data')
 VERSION = 2
 #: glanceclient's errors for an image the user does not see.
 NOT_FOUND = (glance_exception.HTTPNotFound,)
+_VERSION_SUFFIX = re.compile(r'/v\d+(\.\d+)?/?$')
 
 
 class Images(service.Service):
@@ -54,17 +56,20 @@ class Images(service.Service):
                    glance_exception.InvalidEndpoint)
 
     def endpoint(self) -> service.EndpointFilter:
-        # Glance's catalog URL is its root; glanceclient adds /v2.
         return service.EndpointFilter(
             service_type=CONF.mixmatch.glance_service_type,
             interface=CONF.mixmatch.glance_interface,
-            region_name=CONF.mixmatch.glance_region_name)
+            region_name=CONF.mixmatch.glance_region_name,
+            min_version='2.0', max_version='2.latest')
 
     def client(self, session: ks_session.Session,
                endpoint: discover.EndpointData,
                context: nova_context.RequestContext) -> typing.Any:
+        # glanceclient adds /v2 itself: its root, as Nova's own
+        # get_api_servers() gives it.
+        root = _VERSION_SUFFIX.sub('/', endpoint.url)
         return glanceclient.Client(
-            VERSION, session=session, endpoint_override=endpoint.url,
+            VERSION, session=session, endpoint_override=root,
             global_request_id=context.global_id)
 
     def broken(self, error: Exception) -> bool:

@@ -14,7 +14,8 @@
 
 One server on 127.0.0.1 serves the home Keystone under ``/home`` and its
 Cinder under ``/home/volume`` and, per service provider, its Keystone and
-Shibboleth ECP endpoint under ``/<sp>`` and its Cinder under ``/<sp>/volume``,
+Shibboleth ECP endpoint under ``/<sp>``, its Cinder under ``/<sp>/volume``
+and the image reads of its Glance under ``/<sp>/image``,
 speaking the wire protocol of keystoneauth1
 and python-cinderclient with real state and token checks. SAML assertions are
 opaque unsigned ids and Cinder has no backend: a double, not a cloud.
@@ -105,7 +106,8 @@ class CloudDouble(fixtures.Fixture):
 
     ``requests`` records ``(server_part, method, path_with_query, headers)``
     of every request; server_part is the server's URL prefix: ``home``,
-    ``<sp>`` (Keystone and Shibboleth) or ``<sp>/volume`` (Cinder); headers
+    ``<sp>`` (Keystone and Shibboleth), ``<sp>/volume`` (Cinder) or
+    ``<sp>/image`` (Glance); headers
     is case-insensitive.
     """
 
@@ -132,6 +134,7 @@ class CloudDouble(fixtures.Fixture):
         clouds = ('home',) + self._sp_ids
         self._volumes = {cloud: {} for cloud in clouds}
         self._attachments = {cloud: {} for cloud in clouds}
+        self._images = {cloud: {} for cloud in clouds}
         server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), _Handler)
         server.block_on_close = False
         server.cloud = self
@@ -166,14 +169,33 @@ class CloudDouble(fixtures.Fixture):
             self._remote[sp_id][home_user_id].add(project_id)
 
     def create_volume(self, sp_id, project_id, size=1, name=None,
-                      multiattach=False):
+                      multiattach=False, bootable=False):
         vol_id = str(uuid.uuid4())
         with self._lock:
             self._volumes[sp_id][vol_id] = dict(
                 id=vol_id, project_id=project_id, size=size, name=name,
                 multiattach=multiattach, status='available',
-                attach_status='detached', created_at=_iso(_now()))
+                attach_status='detached', created_at=_iso(_now()),
+                bootable=bootable)
         return vol_id
+
+    def glance_url(self, sp_id):
+        return '%s/%s/image' % (self._root, sp_id)
+
+    def create_image(self, sp_id, owner, visibility='private', data=b'x'):
+        """An active image of ``owner`` at ``sp_id``; returns its id."""
+        image_id = str(uuid.uuid4())
+        with self._lock:
+            self._images[sp_id][image_id] = dict(
+                id=image_id, name='image-' + image_id[:8], owner=owner,
+                visibility=visibility, status='active', size=len(data),
+                disk_format='raw', container_format='bare', min_ram=0,
+                min_disk=0, protected=False, tags=[],
+                os_hash_algo='sha512',
+                os_hash_value=hashlib.sha512(data).hexdigest(),
+                checksum=hashlib.md5(data, usedforsecurity=False).hexdigest(),
+                created_at=_iso(_now()), updated_at=_iso(_now()))
+        return image_id
 
     def volume(self, sp_id, volume_id):
         """The volume as an admin sees it over the API, plus attach_status."""
@@ -186,10 +208,11 @@ class CloudDouble(fixtures.Fixture):
         with self._lock:
             return copy.deepcopy(self._attachments[sp_id])
 
-    def set_down(self, sp_id, keystone=None, cinder=None):
+    def set_down(self, sp_id, keystone=None, cinder=None, glance=None):
         """Make parts of a cloud answer 503; sp_id 'home' is the IdP."""
         with self._lock:
-            for part, down in (('keystone', keystone), ('cinder', cinder)):
+            for part, down in (('keystone', keystone), ('cinder', cinder),
+                               ('glance', glance)):
                 if down is not None:
                     (self._down.add if down else self._down.discard)(
                         (sp_id, part))
@@ -266,6 +289,8 @@ class CloudDouble(fixtures.Fixture):
             url = '%sv3/%s' % (self.cinder_url(realm), tok['project_id'])
             services = {'identity': self._base(realm), 'block-storage': url,
                         'volumev3': url}
+            if realm != 'home':
+                services['image'] = self.glance_url(realm)
             body['catalog'] = [{
                 'type': stype, 'name': stype,
                 'id': uuid.uuid5(uuid.NAMESPACE_URL, stype).hex,
@@ -413,7 +438,8 @@ class CloudDouble(fixtures.Fixture):
             created_at=vol['created_at'], availability_zone='nova',
             updated_at=None, description=None, volume_type='__DEFAULT__',
             snapshot_id=None, source_volid=None, metadata={}, links=[],
-            user_id=None, bootable='false', encrypted=False, group_id=None,
+            user_id=None, bootable=str(vol['bootable']).lower(),
+            encrypted=False, group_id=None,
             replication_status=None, consistencygroup_id=None, attachments=[
                 {'id': vol['id'], 'attachment_id': a['id'],
                  'volume_id': vol['id'], 'server_id': a['instance_uuid'],
@@ -572,6 +598,30 @@ class CloudDouble(fixtures.Fixture):
                 self._attachment_view(a, detail=False) for a in left]}
         raise _Error(404, 'The resource could not be found.')
 
+    # Glance: what Nova's image checks read, image by image.
+
+    def _sp_glance(self, sp, req):
+        if req.method == 'GET' and req.rest == ('image',):
+            href = self.glance_url(sp) + '/v2/'
+            return 300, {'versions': [{
+                'id': 'v2.16', 'status': 'CURRENT',
+                'links': [{'rel': 'self', 'href': href}]}]}, {}
+        tok = self._token(sp, req.headers.get('X-Auth-Token'))
+        res = req.rest[1:]
+        if req.method == 'GET' and res == ('v2', 'schemas', 'image'):
+            return 200, {'name': 'image', 'properties': {},
+                         'additionalProperties': True}, {}
+        if req.method != 'GET' or res[:2] != ('v2', 'images') or len(
+                res) != 3:
+            raise _Error(404, 'The resource could not be found.')
+        image = self._images[sp].get(res[2])
+        if not image or (image['visibility'] != 'public' and
+                         image['owner'] != tok['project_id']):
+            raise _Error(404, 'No image found with ID %s' % res[2])
+        return 200, dict(image, self='/v2/images/' + image['id'],
+                         file='/v2/images/%s/file' % image['id'],
+                         schema='/v2/schemas/image'), {}
+
     @staticmethod
     def _volume_action(vol, body):
         """os-begin_detaching and os-roll_detaching, as Nova uses them."""
@@ -612,10 +662,12 @@ class CloudDouble(fixtures.Fixture):
     def _dispatch(self, method, target, headers, raw):
         url = urllib.parse.urlsplit(target)
         realm, *rest = [p for p in url.path.split('/') if p] or ['']
-        part = 'cinder' if rest[:1] == ['volume'] else 'keystone'
+        part = {'volume': 'cinder', 'image': 'glance'}.get(
+            rest[0] if rest else None, 'keystone')
         with self._lock:
-            self.requests.append((realm + ('/volume' if part == 'cinder'
-                                           else ''), method, target, headers))
+            self.requests.append((realm + {'cinder': '/volume',
+                                           'glance': '/image'}.get(part, ''),
+                                  method, target, headers))
             try:
                 if realm != 'home' and realm not in self._sp_ids:
                     raise _Error(404, 'No cloud at /%s' % realm)

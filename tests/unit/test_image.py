@@ -75,13 +75,15 @@ class CallTest(base.TestCase):
 class ImagesTest(base.TestCase):
 
     def test_client_and_failures(self):
-        endpoint = discover.EndpointData(catalog_url='http://glance.sp1')
+        endpoint = discover.EndpointData(
+            catalog_url='http://glance.sp1/',
+            service_url='http://glance.sp1/v2/')
         context = nova_context.RequestContext('u', 'p', is_admin=False)
         with mock.patch('glanceclient.Client') as client:
             image.IMAGES.client(mock.sentinel.session, endpoint, context)
         client.assert_called_once_with(
             2, session=mock.sentinel.session,
-            endpoint_override='http://glance.sp1',
+            endpoint_override='http://glance.sp1/',
             global_request_id=context.global_id)
         self.assertTrue(image.IMAGES.broken(
             glance_exception.HTTPServiceUnavailable()))
