@@ -526,6 +526,14 @@ class CloudDouble(fixtures.Fixture):
                 sp, 'Volume', res[1], project), mv, 'admin' in tok['roles'])}
         if method == 'GET' and res == ('os-quota-sets', project):
             return 200, {'quota_set': self._quota_set(sp, project, req.query)}
+        if method == 'DELETE' and res[0] == 'volumes' and len(res) == 2:
+            vol = self._get(sp, 'Volume', res[1], project)
+            if vol['status'] not in ('available', 'error'):
+                raise _Error(400, 'Invalid volume: Volume status must be '
+                             'available or error, but current status is: '
+                             '%s.' % vol['status'])
+            del self._volumes[sp][vol['id']]
+            return 202, None
         if method == 'POST' and res[0] == 'volumes' and res[2:] == (
                 'action',):
             return self._volume_action(
