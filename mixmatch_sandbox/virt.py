@@ -1,0 +1,82 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The sandbox's hypervisor: Nova's fake driver, which downloads images.
+
+Nova's fake driver never reads an image, so a boot would pass whichever
+Glance (or none) the image came from. This driver, for the sandbox only
+(``compute_driver = mixmatch_sandbox.virt.ImageFetchingFakeDriver``),
+fetches the image of every server it spawns from an image, through Nova's
+own download path (``nova.virt.images.fetch``, as the libvirt driver
+does), checks the bytes against the image's ``os_hash_value`` and records
+what it got in ``<instances_path>/<server id>.image.json``: the image id,
+its hash algorithm, the hash of the bytes and their size. A mismatch
+fails the spawn: the server goes to ERROR with the reason as its fault.
+"""
+
+import hashlib
+import json
+import os
+
+import nova.conf
+from nova import exception
+from nova.image import glance
+from nova.virt import fake
+from nova.virt import images
+
+__all__ = ['ImageFetchingFakeDriver', 'record_path']
+
+CONF = nova.conf.CONF
+CHUNK = 1024 * 1024
+
+
+def record_path(instances_path: str, instance_uuid: str) -> str:
+    """Where the driver records the image of ``instance_uuid``."""
+    return os.path.join(instances_path, instance_uuid + '.image.json')
+
+
+class ImageFetchingFakeDriver(fake.FakeDriverWithoutFakeNodes):
+
+    def spawn(self, context, instance, image_meta, injected_files,
+              admin_password, allocations, network_info=None,
+              block_device_info=None, power_on=True, accel_info=None):
+        if instance.image_ref:
+            self._fetch_and_check(context, instance)
+        super().spawn(context, instance, image_meta, injected_files,
+                      admin_password, allocations, network_info=network_info,
+                      block_device_info=block_device_info,
+                      power_on=power_on, accel_info=accel_info)
+
+    def _fetch_and_check(self, context, instance):
+        image_id = instance.image_ref
+        meta = glance.API().get(context, image_id)
+        os.makedirs(CONF.instances_path, exist_ok=True)
+        path = os.path.join(CONF.instances_path, instance.uuid + '.image')
+        images.fetch(context, image_id, path)
+        try:
+            digest = hashlib.new(meta['os_hash_algo'])
+            size = 0
+            with open(path, 'rb') as f:
+                for chunk in iter(lambda: f.read(CHUNK), b''):
+                    digest.update(chunk)
+                    size += len(chunk)
+        finally:
+            os.unlink(path)
+        got = digest.hexdigest()
+        with open(record_path(CONF.instances_path, instance.uuid), 'w') as f:
+            json.dump({'image_id': image_id, 'os_hash_algo': meta[
+                'os_hash_algo'], 'os_hash_value': got, 'size': size}, f)
+        if got != meta['os_hash_value']:
+            raise exception.ImageUnacceptable(
+                image_id=image_id,
+                reason='its bytes hash to %s, not to its os_hash_value %s'
+                       % (got, meta['os_hash_value']))
