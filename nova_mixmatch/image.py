@@ -18,7 +18,10 @@ a new server's image, nova-compute's download, snapshots...): a call that
 reads an image of a service provider (``get``, ``data``) goes to that
 provider's Glance through the foreign-client layer, as the user (K2K);
 all of Nova's own logic and error translation stays in use. Every other
-call, and every call of a home image, is Nova's own.
+call, and every call of a home image, is Nova's own. A home image made
+from a server built from a foreign image (a snapshot, a shelve) says where
+its base image came from: ``mixmatch_base_image_service_provider`` and
+``mixmatch_base_image_remote_project``, beside Nova's ``base_image_ref``.
 """
 
 import re
@@ -92,6 +95,20 @@ def show(context: nova_context.RequestContext, where: route_mod.Route,
         context, where, IMAGES, lambda client: client.images.get(image_id))
 
 
+def _record_base_image_origin(context, properties):
+    """Name the cloud of the new image's base image, if foreign.
+
+    :param properties: the new image's, as Nova sends them; changed in
+        place (Nova's call sends these very ones).
+    """
+    base = properties.get('base_image_ref')
+    where = base and router.process_router().for_image(context, base)
+    if where:
+        properties.update(
+            mixmatch_base_image_service_provider=where.service_provider,
+            mixmatch_base_image_remote_project=where.project_id)
+
+
 def call(proceed: typing.Callable[[], typing.Any],
          context: nova_context.RequestContext, version: int, method: str,
          controller: str | None, args: typing.Sequence | None,
@@ -111,8 +128,11 @@ def call(proceed: typing.Callable[[], typing.Any],
         provider cannot answer; glanceclient's errors about the request,
         which Nova translates as for its own Glance.
     """
-    if (not CONF.mixmatch.enabled or controller not in (None, 'images') or
-            method not in ROUTED_METHODS or not args):
+    if not CONF.mixmatch.enabled or controller not in (None, 'images'):
+        return proceed()
+    if method == 'create' and kwargs:
+        _record_base_image_origin(context, kwargs)
+    if method not in ROUTED_METHODS or not args:
         return proceed()
     image_id = args[0]
     where = router.process_router().for_image(context, image_id)

@@ -72,6 +72,21 @@ class CallTest(base.TestCase):
         self.clients.call.assert_not_called()
 
 
+    def test_a_snapshot_names_its_foreign_base_image(self):
+        for base_image, expected in (
+                ('foreign', {'mixmatch_base_image_service_provider': 'sp1',
+                             'mixmatch_base_image_remote_project': 'p1'}),
+                ('home', {})):
+            properties = {'name': 'snap', 'base_image_ref': base_image}
+            self.assertEqual('home', image.call(
+                self.proceed, self.context, 2, 'create', None, None,
+                properties))
+            self.assertEqual(dict({'name': 'snap',
+                                   'base_image_ref': base_image},
+                                  **expected), properties)
+        self.clients.call.assert_not_called()
+
+
 class ImagesTest(base.TestCase):
 
     def test_client_and_failures(self):

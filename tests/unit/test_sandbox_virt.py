@@ -66,7 +66,25 @@ class ImageFetchingFakeDriverTest(test.NoDBTestCase):
             {'image_id': uuids.image, 'os_hash_algo': 'sha512', 'size':
              len(BYTES), 'os_hash_value': hashlib.sha512(BYTES).hexdigest()},
             self._record())
-        # Only the record is left.
+        # The bytes are the server's disk until it leaves the host.
+        self.assertEqual([uuids.instance + '.disk',
+                          uuids.instance + '.image.json'],
+                         sorted(os.listdir(self.instances)))
+        uploaded = []
+        update = self.useFixture(fixtures.MockPatch(
+            'nova.image.glance.API.update', side_effect=lambda *a, **kw:
+            uploaded.append(kw['data'].read()))).mock
+        self.driver.instances[uuids.instance] = mock.Mock()
+        self.driver.snapshot(mock.sentinel.context, self.instance,
+                             uuids.snapshot, mock.Mock())
+        update.assert_called_once_with(
+            mock.sentinel.context, uuids.snapshot,
+            {'disk_format': 'raw', 'container_format': 'bare'},
+            data=mock.ANY)
+        self.assertEqual([BYTES], uploaded)
+        self.instance.flavor = objects.Flavor(vcpus=1, memory_mb=1,
+                                              root_gb=1, ephemeral_gb=0)
+        self.driver.destroy(mock.sentinel.context, self.instance, [])
         self.assertEqual([uuids.instance + '.image.json'],
                          os.listdir(self.instances))
 
@@ -78,6 +96,8 @@ class ImageFetchingFakeDriverTest(test.NoDBTestCase):
                 mock.sentinel.context, self.instance, None, [], 'pw', {})
         spawn.assert_not_called()
         self.assertIn('not to its os_hash_value', e.format_message())
+        self.assertEqual([uuids.instance + '.image.json'],
+                         os.listdir(self.instances))
         self.assertEqual(hashlib.sha512(self.served).hexdigest(),
                          self._record()['os_hash_value'])
 
