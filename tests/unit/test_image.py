@@ -71,7 +71,6 @@ class CallTest(base.TestCase):
         self.assertEqual('home', self._call('get', 'foreign'))
         self.clients.call.assert_not_called()
 
-
     def test_a_snapshot_names_its_foreign_base_image(self):
         for base_image, expected in (
                 ('foreign', {'mixmatch_base_image_service_provider': 'sp1',
