@@ -26,7 +26,8 @@ from mixmatch_sandbox import virt
 from tests.integration import base
 
 
-class BootForeignTest(base.TestCase):
+class ForeignBootTestCase(base.TestCase):
+    """Servers of the demo user from foreign images: the helpers."""
 
     def _image(self, cloud, name):
         """An image of cloud by name, as that cloud's admin sees it."""
@@ -62,9 +63,16 @@ class BootForeignTest(base.TestCase):
 
     def _downloaded(self, server):
         """What the compute host's hypervisor read for the server."""
-        instances = self.sb.path('state', self.host(server), 'instances')
-        with open(virt.record_path(str(instances), server)) as f:
+        with open(self._record(server)) as f:
             return json.load(f)
+
+    def _record(self, server, host=None):
+        """The path of what the hypervisor of host read for the server."""
+        return self.sb.path('state', host or self.host(server), 'instances',
+                            virt.record_path('', server))
+
+
+class BootForeignTest(ForeignBootTestCase):
 
     def test_boot_from_a_foreign_image(self):
         image = self._image(foreign.CLOUD, seed.FOREIGN_IMAGE)
