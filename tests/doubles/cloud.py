@@ -15,7 +15,8 @@
 One server on 127.0.0.1 serves the home Keystone under ``/home`` and its
 Cinder under ``/home/volume`` and, per service provider, its Keystone and
 Shibboleth ECP endpoint under ``/<sp>``, its Cinder under ``/<sp>/volume``
-and the image reads of its Glance under ``/<sp>/image``,
+and the image reads of its Glance under ``/<sp>/image`` (the home cloud's
+under ``/home/image``),
 speaking the wire protocol of keystoneauth1
 and python-cinderclient with real state and token checks. SAML assertions are
 opaque unsigned ids and Cinder has no backend: a double, not a cloud.
@@ -182,12 +183,14 @@ class CloudDouble(fixtures.Fixture):
     def glance_url(self, sp_id):
         return '%s/%s/image' % (self._root, sp_id)
 
-    def create_image(self, sp_id, owner, visibility='private', data=b'x'):
+    def create_image(self, sp_id, owner, visibility='private', data=b'x',
+                     name=None):
         """An active image of ``owner`` at ``sp_id``; returns its id."""
         image_id = str(uuid.uuid4())
         with self._lock:
             self._images[sp_id][image_id] = dict(
-                id=image_id, name='image-' + image_id[:8], owner=owner,
+                id=image_id, name=name or 'image-' + image_id[:8],
+                owner=owner,
                 visibility=visibility, status='active', size=len(data),
                 disk_format='raw', container_format='bare', min_ram=0,
                 min_disk=0, protected=False, tags=[],
@@ -289,8 +292,7 @@ class CloudDouble(fixtures.Fixture):
             url = '%sv3/%s' % (self.cinder_url(realm), tok['project_id'])
             services = {'identity': self._base(realm), 'block-storage': url,
                         'volumev3': url}
-            if realm != 'home':
-                services['image'] = self.glance_url(realm)
+            services['image'] = self.glance_url(realm)
             body['catalog'] = [{
                 'type': stype, 'name': stype,
                 'id': uuid.uuid5(uuid.NAMESPACE_URL, stype).hex,
@@ -620,15 +622,23 @@ class CloudDouble(fixtures.Fixture):
             return 200, {'name': 'image', 'properties': {},
                          'additionalProperties': True}, {}
         if req.method != 'GET' or res[:2] != ('v2', 'images') or len(
-                res) != 3:
+                res) > 3:
             raise _Error(404, 'The resource could not be found.')
-        image = self._images[sp].get(res[2])
-        if not image or (image['visibility'] != 'public' and
-                         image['owner'] != tok['project_id']):
+        visible = {i['id']: i for i in self._images[sp].values()
+                   if i['visibility'] == 'public' or
+                   i['owner'] == tok['project_id']}
+        if len(res) == 2:
+            return 200, {'images': [self._image_view(i) for i in
+                                    visible.values()]}, {}
+        if res[2] not in visible:
             raise _Error(404, 'No image found with ID %s' % res[2])
-        return 200, dict(image, self='/v2/images/' + image['id'],
-                         file='/v2/images/%s/file' % image['id'],
-                         schema='/v2/schemas/image'), {}
+        return 200, self._image_view(visible[res[2]]), {}
+
+    @staticmethod
+    def _image_view(image):
+        return dict(image, self='/v2/images/' + image['id'],
+                    file='/v2/images/%s/file' % image['id'],
+                    schema='/v2/schemas/image')
 
     @staticmethod
     def _volume_action(vol, body):
