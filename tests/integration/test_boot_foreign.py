@@ -128,3 +128,23 @@ class BootForeignTest(ForeignBootTestCase):
     def _delete_if_left(self, volume):
         if self.clients._deleted('foreign', volume) is not True:
             self.clients.delete_volume('foreign', volume)
+
+
+class ForeignGlanceDownTest(ForeignBootTestCase):
+
+    DISRUPTIVE = True
+
+    def test_glance_down_at_create_is_a_400(self):
+        image = self._image(foreign.CLOUD, seed.FOREIGN_IMAGE)
+        self.sb.stop(glance.name(foreign.CLOUD))
+        try:
+            self._refused('Service provider %s failed: its image service '
+                          'is unreachable' % foreign.SP_ID,
+                          imageRef=image['id'],
+                          image_service_provider=foreign.SP_ID)
+        finally:
+            proc = base.cli(self.sb, 'up')
+            self.assertEqual(0, proc.returncode, proc.stdout[-2000:])
+        # back up: the same request builds the server
+        self._created(imageRef=image['id'],
+                      image_service_provider=foreign.SP_ID)
