@@ -14,7 +14,8 @@
 
 Nova's fake driver never reads an image, so a boot would pass whichever
 Glance (or none) the image came from. This driver, for the sandbox only
-(``compute_driver = mixmatch_sandbox.virt.ImageFetchingFakeDriver``),
+(``compute_driver = mixmatch_sandbox.ImageFetchingFakeDriver``, with
+the sandbox's nova-compute, :mod:`mixmatch_sandbox.compute`),
 fetches the image of every server it spawns from an image (a boot, a
 rebuild or evacuation, an unshelve, the destination of a cold migration
 or resize, and of a live migration), through Nova's own download path

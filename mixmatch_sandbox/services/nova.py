@@ -34,8 +34,10 @@ USER = 'nova'
 #: never leaves home.
 MIXMATCH_AUTH_SECTION = 'service_user'
 #: Nova's fake driver, which downloads each server's image through Nova
-#: and checks its hash (mixmatch_sandbox.virt)
-COMPUTE_DRIVER = 'mixmatch_sandbox.virt.ImageFetchingFakeDriver'
+#: and checks its hash (mixmatch_sandbox.virt, which the sandbox's
+#: nova-compute, mixmatch_sandbox.compute, shows Nova as
+#: nova.virt.mixmatch_sandbox)
+COMPUTE_DRIVER = 'mixmatch_sandbox.ImageFetchingFakeDriver'
 
 
 def name(cloud: str) -> str:
@@ -195,7 +197,7 @@ def start_computes(sb, cloud: str, hosts):
             'the conductor queue', name=conductor, interval=0.5)
         for host in hosts:
             sb.start(compute_name(cloud, host),
-                     [sb.bin('nova-compute'),
+                     [sb.python, '-m', 'mixmatch_sandbox.compute',
                       '--config-file', config_path(sb, cloud, host)])
         for host in hosts:
             _wait_hypervisor(sb, cloud, host)
