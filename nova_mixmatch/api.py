@@ -214,6 +214,10 @@ def create_server(proceed: typing.Callable[[], typing.Any],
         if service_provider is not None:
             volumes.append((index, mapping, service_provider,
                             remote_project))
+    if image_sp is None and server.get('imageRef') and CONF.mixmatch.enabled:
+        # The request names no provider: the image is the home Glance's,
+        # even an id that servers were built from at a provider.
+        router.hint_image(context, server['imageRef'], None)
     if image_sp is None and not volumes:
         return proceed()
 
@@ -284,6 +288,6 @@ def instance_for_create(context: nova_context.RequestContext,
     for volume_id, where in volumes.items():
         instance.system_metadata[sysmeta.key(volume_id)] = where.to_json()
     where = images.get(instance.image_ref)
-    if where is not None:
+    if where:
         instance.system_metadata[sysmeta.image_key(instance.image_ref)] = (
             where.to_json())

@@ -54,8 +54,12 @@ def hint(context: Context, volume_id: str, where: route.Route) -> None:
     _hint(context, _HINTS_ATTR, volume_id, where)
 
 
-def hint_image(context: Context, image_id: str, where: route.Route) -> None:
-    """Tell the rest of this request that ``image_id`` lives at ``where``."""
+def hint_image(context: Context, image_id: str,
+               where: route.Route | None) -> None:
+    """Tell the rest of this request that ``image_id`` lives at ``where``.
+
+    None: at home.
+    """
     _hint(context, _IMAGE_HINTS_ATTR, image_id, where)
 
 
@@ -90,9 +94,15 @@ class Router:
 
     def for_image(self, context: Context, image_id: str
                   ) -> route.Route | None:
-        """The route of ``image_id``, or None for the home cloud."""
-        hinted = getattr(context, _IMAGE_HINTS_ATTR, {}).get(image_id)
-        return hinted or self._resolve(context, image_id=image_id)
+        """The route of ``image_id``, or None for the home cloud.
+
+        A hint decides, even one that says home (None): a server create
+        that names no provider asks for an image of the home Glance.
+        """
+        hinted = getattr(context, _IMAGE_HINTS_ATTR, {})
+        if image_id in hinted:
+            return hinted[image_id]
+        return self._resolve(context, image_id=image_id)
 
     def learn_attachment(self, attachment_id: str,
                          where: route.Route) -> None:

@@ -286,6 +286,11 @@ class CreateServerTest(base.TestCase):
         self.clients.identities.resolve.assert_not_called()
         self.assertEqual(({}, {}), router.hints(self.context))
 
+    def test_no_provider_means_a_home_image(self):
+        self.assertEqual('created', self._create())
+        self.clients.identities.resolve.assert_not_called()
+        self.assertEqual(({}, {'i1': None}), router.hints(self.context))
+
     def test_foreign_image_and_volumes(self):
         self.body['server'].update(image_service_provider='sp1',
                                    image_remote_project='p1')

@@ -78,6 +78,10 @@ class RouterTest(base.TestCase):
         self.assertIsNone(self.router.for_image(other, 'i1'))
         self.lookup.assert_called_once_with(other, image_id='i1')
         self.assertEqual(({}, {'i1': FOREIGN}), router.hints(self.context))
+        # A hint of home decides too.
+        router.hint_image(other, 'i1', None)
+        self.assertIsNone(self.router.for_image(other, 'i1'))
+        self.assertEqual(1, self.lookup.call_count)
 
     def test_learned_attachment(self):
         self.router.learn_attachment('a1', FOREIGN)
