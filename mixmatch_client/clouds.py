@@ -39,6 +39,8 @@ from mixmatch_federation import k2k
 HOME = '(home)'
 #: Cinder's catalog type; keystoneauth matches its aliases (volumev3).
 BLOCK_STORAGE = 'block-storage'
+#: Glance's catalog type.
+IMAGE = 'image'
 #: What makes a cloud unavailable rather than the command fail.
 FAILURES = (ksa_exceptions.ClientException, exception.MixmatchError)
 
@@ -56,7 +58,14 @@ class Scope:
 
     def block_storage(self):
         """An adapter for Cinder v3 of this project."""
-        return adapter.Adapter(self.session, service_type=BLOCK_STORAGE,
+        return self._adapter(BLOCK_STORAGE)
+
+    def image(self):
+        """An adapter for Glance (paths from /v2) of this project."""
+        return self._adapter(IMAGE)
+
+    def _adapter(self, service_type):
+        return adapter.Adapter(self.session, service_type=service_type,
                                interface=self.interface,
                                region_name=self.region_name)
 

@@ -68,6 +68,7 @@ class Sandbox:
         'keystone-foreign-uwsgi': 101,
         'cinder-foreign': 102,
         'memcached-foreign': 103,         # the foreign Keystone's cache
+        'glance-foreign': 104,
     }
     DEFAULT_PORT_BASE = 25000
     # Some forty services each keep a pool of connections: Debian's limit

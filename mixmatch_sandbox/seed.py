@@ -19,8 +19,9 @@ from mixmatch_sandbox import credentials
 from mixmatch_sandbox.services import cinder
 
 __all__ = ['SERVICE_ROLES', 'FLAVOR', 'RESIZE_FLAVOR', 'FLAVORS', 'IMAGE',
-           'ensure_user', 'ensure_service_user', 'register_catalog',
-           'ensure_flavors', 'ensure_image', 'ensure_volume_type']
+           'FOREIGN_IMAGE', 'FOREIGN_PRIVATE_IMAGE', 'ensure_user',
+           'ensure_service_user', 'register_catalog', 'ensure_flavors',
+           'ensure_image', 'ensure_volume_type']
 
 #: the roles of each service's user in the service project
 SERVICE_ROLES = {'nova': ('service', 'admin'),
@@ -36,6 +37,10 @@ RESIZE_FLAVOR = 'm1.small'   # what servers are resized to
 FLAVORS = {FLAVOR: {'ram': 128, 'vcpus': 1, 'disk': 1},
            RESIZE_FLAVOR: {'ram': 256, 'vcpus': 1, 'disk': 1}}
 IMAGE = 'tiny'
+#: at the foreign cloud: an image of the project the home demo project
+#: maps to, and one private to another project
+FOREIGN_IMAGE = 'far-image'
+FOREIGN_PRIVATE_IMAGE = 'far-private'
 
 
 def ensure_user(ks, sb, cloud: str, user: str, project: str, roles) -> dict:
@@ -83,18 +88,26 @@ def ensure_flavors(session, nova: str):
                                                                  **size)})
 
 
-def ensure_image(session, images: str):
-    """IMAGE, active and public, by an admin's session at Glance images."""
-    found = session.get(images, params={'name': IMAGE}).json()['images']
+def ensure_image(session, images: str, name: str = IMAGE,
+                 owner: str | None = None, data: bytes | None = None):
+    """An active image, by an admin's session at Glance images.
+
+    Public, unless it has an ``owner`` (a project id): then private to
+    that project. Its bytes are ``data``, or a small raw disk of zeros
+    (the sandbox's hypervisor reads and checks them).
+    """
+    found = session.get(images, params={'name': name}).json()['images']
     if [i for i in found if i['status'] == 'active']:
         return
     for image in found:
         session.delete(images + '/' + image['id'])
-    image = session.post(images, json={
-        'name': IMAGE, 'disk_format': 'raw', 'container_format': 'bare',
-        'visibility': 'public'}).json()
-    # the fake hypervisor never reads it: a small raw disk will do
-    session.put(images + '/%s/file' % image['id'], data=b'\0' * 1024 * 1024,
+    fields = {'name': name, 'disk_format': 'raw', 'container_format': 'bare',
+              'visibility': 'public'}
+    if owner is not None:
+        fields.update(visibility='private', owner=owner)
+    image = session.post(images, json=fields).json()
+    session.put(images + '/%s/file' % image['id'],
+                data=b'\0' * 1024 * 1024 if data is None else data,
                 headers={'Content-Type': 'application/octet-stream'})
 
 

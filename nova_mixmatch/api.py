@@ -10,7 +10,8 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The volume attach and detach API: which cloud the volume lives in.
+"""The volume attach and detach and server create APIs: which cloud
+the volumes and the image live in.
 
 Wire form (any microversion), in the body of
 ``POST /servers/{server_id}/os-volume_attachments``::
@@ -18,6 +19,16 @@ Wire form (any microversion), in the body of
     {"volumeAttachment": {"volumeId": "...",
                           "service_provider": "<K2K service provider id>",
                           "remote_project": "<project id there, optional>"}}
+
+and of ``POST /servers``::
+
+    {"server": {"imageRef": "<image id at the provider>",
+                "image_service_provider": "<K2K service provider id>",
+                "image_remote_project": "<project id there, optional>",
+                "block_device_mapping_v2": [
+                    {"source_type": "volume", "uuid": "<volume id there>",
+                     "service_provider": "...", "remote_project": "..."}],
+                ...}}
 
 Everything is checked, and the remote project chosen, before Nova changes
 anything; a failure is a 400 with the reason. So is a foreign cloud that is
@@ -36,12 +47,15 @@ from nova_mixmatch import db
 from nova_mixmatch import exception
 from nova_mixmatch import faults
 from nova_mixmatch import foreign
+from nova_mixmatch import image
 from nova_mixmatch import policies
 from nova_mixmatch import router
 from nova_mixmatch import sysmeta
+from nova_mixmatch import volume
 
-__all__ = ['PROPERTIES', 'extend_create_schemas', 'attach_volume',
-           'detach_volume']
+__all__ = ['PROPERTIES', 'SERVER_PROPERTIES', 'extend_create_schemas',
+           'attach_volume', 'detach_volume', 'extend_create_server_schemas',
+           'create_server', 'instance_for_create']
 
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
@@ -50,6 +64,8 @@ LOG = logging.getLogger(__name__)
 _ID = {'type': 'string', 'minLength': 1, 'maxLength': 64,
        'pattern': '^[a-zA-Z0-9_-]+$'}
 PROPERTIES = {'service_provider': _ID, 'remote_project': _ID}
+SERVER_PROPERTIES = {'image_service_provider': _ID,
+                     'image_remote_project': _ID}
 
 
 def extend_create_schemas(*schemas: dict) -> None:
@@ -86,7 +102,8 @@ def attach_volume(proceed: typing.Callable[[], typing.Any],
         return proceed()
     volume_id = body['volumeId']
     with faults.answered():
-        route = _authorize(context, instance, service_provider,
+        route = _authorize(context, policies.ATTACH_FOREIGN,
+                           instance.project_id, service_provider,
                            body.get('remote_project'))
 
     router.hint(context, volume_id, route)
@@ -136,16 +153,141 @@ def detach_volume(proceed: typing.Callable[[], typing.Any]) -> typing.Any:
         return proceed()
 
 
-def _authorize(context: nova_context.RequestContext,
-               instance: instance_obj.Instance, service_provider: str,
+def _authorize(context: nova_context.RequestContext, rule: str,
+               project_id: str, service_provider: str,
                remote_project: str | None) -> route_mod.Route:
     if not CONF.mixmatch.enabled:
         raise exception.NotEnabled()
-    policies.authorize(context, policies.ATTACH_FOREIGN,
-                       {'project_id': instance.project_id})
+    policies.authorize(context, rule, {'project_id': project_id})
     allowed = CONF.mixmatch.service_providers
     if allowed and service_provider not in allowed:
         raise exception.ServiceProviderNotAllowed(
             service_provider=service_provider, allowed=', '.join(allowed))
     return foreign.clients().identities.resolve(
         context, service_provider, remote_project)
+
+
+def extend_create_server_schemas(*schemas: dict) -> None:
+    """Extension of the server create request schemas.
+
+    :param schemas: Nova's JSON schemas of the server create request body,
+        one per microversion range; changed in place.
+    """
+    for schema in schemas:
+        server = schema['properties']['server']
+        server['properties'].update(SERVER_PROPERTIES)
+        server.setdefault('dependentRequired', {})[
+            'image_remote_project'] = ['image_service_provider']
+        mapping = server['properties']['block_device_mapping_v2']['items']
+        mapping['properties'].update(PROPERTIES)
+        mapping['dependentRequired'] = {
+            'remote_project': ['service_provider']}
+
+
+def create_server(proceed: typing.Callable[[], typing.Any],
+                  context: nova_context.RequestContext,
+                  body: dict) -> typing.Any:
+    """Extension around the server create request.
+
+    Takes mixmatch's fields out of the request, so that Nova sees a request
+    it knows; checks the policy, each service provider and remote project,
+    and that the user sees the image and each volume there; then lets Nova
+    create the server with the routes hinted on the request's context (see
+    :func:`instance_for_create`).
+
+    :param proceed: Nova's create (and the other extensions).
+    :param context: the request's context.
+    :param body: the request body, validated; changed in place.
+    :returns: what ``proceed()`` returns.
+    :raises: webob.exc.HTTPForbidden when the policy refuses;
+        webob.exc.HTTPBadRequest with the reason for the rest, before
+        Nova creates anything.
+    """
+    server = body['server']
+    image_sp = server.pop('image_service_provider', None)
+    image_project = server.pop('image_remote_project', None)
+    volumes = []
+    for index, mapping in enumerate(
+            server.get('block_device_mapping_v2') or ()):
+        service_provider = mapping.pop('service_provider', None)
+        remote_project = mapping.pop('remote_project', None)
+        if service_provider is not None:
+            volumes.append((index, mapping, service_provider,
+                            remote_project))
+    if image_sp is None and server.get('imageRef') and CONF.mixmatch.enabled:
+        # The request names no provider: the image is the home Glance's,
+        # even an id that servers were built from at a provider.
+        router.hint_image(context, server['imageRef'], None)
+    if image_sp is None and not volumes:
+        return proceed()
+
+    with faults.answered():
+        if image_sp is not None:
+            image_id = server.get('imageRef')
+            if not image_id:
+                raise exception.ForeignImageWithoutRef()
+            where = _authorize(context, policies.CREATE_FOREIGN,
+                               context.project_id, image_sp, image_project)
+            _check_visible(context, where, 'image', image_id)
+            router.hint_image(context, image_id, where)
+            LOG.info('Creating a server from image %(image)s of service '
+                     'provider %(sp)s, project %(project)s',
+                     {'image': image_id, 'sp': where.service_provider,
+                      'project': where.project_id})
+        for index, mapping, service_provider, remote_project in volumes:
+            volume_id = mapping.get('uuid')
+            if mapping.get('source_type') != 'volume' or not volume_id:
+                raise exception.ForeignBlockDeviceNotVolume(
+                    index=index, source_type=mapping.get('source_type'))
+            where = _authorize(context, policies.CREATE_FOREIGN,
+                               context.project_id, service_provider,
+                               remote_project)
+            _check_visible(context, where, 'volume', volume_id)
+            router.hint(context, volume_id, where)
+            LOG.info('Creating a server with volume %(volume)s of service '
+                     'provider %(sp)s, project %(project)s',
+                     {'volume': volume_id, 'sp': where.service_provider,
+                      'project': where.project_id})
+        return proceed()
+
+
+def _check_visible(context, where, kind, resource_id):
+    """Raise ForeignResourceNotFound unless the user sees the resource."""
+    try:
+        if kind == 'image':
+            image.show(context, where, resource_id)
+        else:
+            foreign.clients().call(
+                context, where, volume.BLOCK_STORAGE,
+                lambda client: client.volumes.get(resource_id))
+    except (image.NOT_FOUND + volume.NOT_FOUND):
+        raise exception.ForeignResourceNotFound(
+            kind=kind, resource_id=resource_id,
+            service_provider=where.service_provider,
+            project_id=where.project_id)
+
+
+def instance_for_create(context: nova_context.RequestContext,
+                        instance: instance_obj.Instance) -> None:
+    """Extension of each new instance of a server create request.
+
+    Records, in its system_metadata, the routes that
+    :func:`create_server` hinted: those of the foreign volumes
+    (``mixmatch_<volume id>``, as an attach does) and of a foreign image
+    it is built from (``mixmatch-image_<image id>``). They are stored with
+    the instance, so that every later call about them (the compute host's
+    attach and download, reboot, delete...) finds its cloud in the
+    database, after any restart.
+
+    :param context: the request's context.
+    :param instance: the new instance, not yet stored; changed in place.
+    """
+    if not CONF.mixmatch.enabled:
+        return
+    volumes, images = router.hints(context)
+    for volume_id, where in volumes.items():
+        instance.system_metadata[sysmeta.key(volume_id)] = where.to_json()
+    where = images.get(instance.image_ref)
+    if where:
+        instance.system_metadata[sysmeta.image_key(instance.image_ref)] = (
+            where.to_json())

@@ -38,7 +38,8 @@ class RouteEndpoint:
     """
 
     # 1.1: instance_routes
-    target = messaging.Target(namespace=NAMESPACE, version='1.1')
+    # 1.2: lookup_image_route
+    target = messaging.Target(namespace=NAMESPACE, version='1.2')
 
     def lookup_route(self, context: nova_context.RequestContext,
                      volume_id: str | None = None,
@@ -50,6 +51,16 @@ class RouteEndpoint:
         """
         known, found = db.lookup_route(
             context, volume_id=volume_id, attachment_id=attachment_id)
+        return {'known': known, 'route': found and found.to_primitive()}
+
+    def lookup_image_route(self, context: nova_context.RequestContext,
+                           image_id: str) -> dict:
+        """Where an image lives.
+
+        :returns: ``{'known': bool, 'route': primitive or None}``, as
+            :func:`nova_mixmatch.db.lookup_image_route` answers.
+        """
+        known, found = db.lookup_image_route(context, image_id)
         return {'known': known, 'route': found and found.to_primitive()}
 
     def instance_routes(self, context: nova_context.RequestContext,
@@ -79,6 +90,15 @@ class RouteAPI:
         reply = self._client.prepare().call(
             context, 'lookup_route', volume_id=volume_id,
             attachment_id=attachment_id)
+        found = reply['route']
+        return reply['known'], found and route.Route.from_primitive(found)
+
+    def lookup_image_route(self, context: nova_context.RequestContext,
+                           image_id: str
+                           ) -> tuple[bool, route.Route | None]:
+        """As :func:`nova_mixmatch.db.lookup_image_route`, over the bus."""
+        reply = self._client.prepare(version='1.2').call(
+            context, 'lookup_image_route', image_id=image_id)
         found = reply['route']
         return reply['known'], found and route.Route.from_primitive(found)
 

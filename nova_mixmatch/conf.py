@@ -28,16 +28,18 @@ GROUP = cfg.OptGroup(
 
 OPTS = [
     cfg.BoolOpt('enabled', default=False,
-                help='Accept the service_provider field of volume attach '
-                     'requests and route the Cinder calls of foreign volumes '
-                     'to their cloud. When false, Nova behaves as if '
+                help='Accept the service_provider fields of volume attach '
+                     'and server create requests and route the Cinder and '
+                     'Glance calls of foreign volumes and images to their '
+                     'cloud. When false, Nova behaves as if '
                      'mixmatch were not installed.'),
     cfg.URIOpt('home_auth_url', schemes=['http', 'https'],
                help='Keystone v3 URL of the home cloud, the K2K identity '
                     'provider, e.g. https://keystone.example.org/v3. '
                     'Required when enabled.'),
     cfg.ListOpt('service_providers', default=[],
-                help='Service provider ids users may attach volumes from. '
+                help='Service provider ids users may attach volumes, or '
+                     'boot images and volumes, from. '
                      'Empty means every enabled service provider of the '
                      'home Keystone.'),
     cfg.StrOpt('cinder_service_type', default='block-storage',
@@ -48,12 +50,21 @@ OPTS = [
                help='Catalog interface of the service providers\' Cinder.'),
     cfg.StrOpt('cinder_region_name',
                help='Catalog region of the service providers\' Cinder.'),
+    cfg.StrOpt('glance_service_type', default='image',
+               help='Service type of Glance in the service providers\' '
+                    'catalogs.'),
+    cfg.StrOpt('glance_interface', default='public',
+               choices=['public', 'internal', 'admin'],
+               help='Catalog interface of the service providers\' Glance.'),
+    cfg.StrOpt('glance_region_name',
+               help='Catalog region of the service providers\' Glance.'),
     cfg.IntOpt('client_cache_size', default=256, min=1,
                help='How many federated identities (user, service provider, '
                     'remote project) keep their K2K token cached per '
                     'process.'),
     cfg.IntOpt('route_cache_size', default=4096, min=1,
-               help='How many volume and attachment ids keep their cloud '
+               help='How many volume, attachment and image ids keep their '
+                    'cloud '
                     'cached per process.'),
     cfg.IntOpt('reconcile_interval', default=300, min=0,
                help='Seconds between two passes of nova-conductor\'s '

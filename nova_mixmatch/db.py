@@ -64,6 +64,30 @@ def lookup_route(context, volume_id=None, attachment_id=None):
     return True, value and route.Route.from_json(value)
 
 
+@main_db.pick_context_manager_reader
+def lookup_image_route(context, image_id):
+    """Find where an image lives.
+
+    Any server built from the image, deleted ones too, says: its
+    system_metadata has the image's route from its creation on (see
+    :func:`nova_mixmatch.api.instance_for_create`), or none for a home
+    image.
+
+    :returns: ``(known, route)``. ``known`` is False when no server was
+        ever built from that image, so the answer may change and must not
+        be cached; ``route`` is None for the home cloud.
+    """
+    meta = models.InstanceSystemMetadata
+    value = context.session.query(meta.value).filter(
+        meta.key == sysmeta.image_key(image_id)).limit(1).scalar()
+    if value:
+        return True, route.Route.from_json(value)
+    instance = models.Instance
+    used = context.session.query(instance.id).filter(
+        instance.image_ref == image_id).limit(1).scalar()
+    return used is not None, None
+
+
 def save_route(context, instance_uuid, volume_id, value):
     """Record the route of one volume (its sysmeta value) for an instance.
 

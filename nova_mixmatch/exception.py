@@ -23,11 +23,12 @@ from nova import exception as nova_exception
 from mixmatch_federation import exception
 
 __all__ = ['NotEnabled', 'ServiceProviderNotAllowed', 'NoHomeIdentity',
-           'ForeignCallFailed']
+           'ForeignImageWithoutRef', 'ForeignBlockDeviceNotVolume',
+           'ForeignResourceNotFound', 'ForeignCallFailed']
 
 
 class NotEnabled(exception.MixmatchError):
-    msg_fmt = 'Attaching volumes of other clouds is not enabled here.'
+    msg_fmt = 'Volumes and images of other clouds are not enabled here.'
 
 
 class ServiceProviderNotAllowed(exception.MixmatchError):
@@ -38,6 +39,21 @@ class ServiceProviderNotAllowed(exception.MixmatchError):
 class NoHomeIdentity(exception.MixmatchError):
     msg_fmt = ('A request without a user token needs the [mixmatch] auth '
                'options, the identity Nova uses at home.')
+
+
+class ForeignImageWithoutRef(exception.MixmatchError):
+    msg_fmt = 'image_service_provider needs an imageRef to boot from.'
+
+
+class ForeignBlockDeviceNotVolume(exception.MixmatchError):
+    msg_fmt = ('Block device %(index)d: service_provider names the cloud of '
+               'an existing volume (source_type volume, with its uuid); '
+               'got source_type %(source_type)s.')
+
+
+class ForeignResourceNotFound(exception.MixmatchError):
+    msg_fmt = ('No %(kind)s %(resource_id)s visible to you at service '
+               'provider %(service_provider)s, project %(project_id)s.')
 
 
 class ForeignCallFailed(nova_exception.Invalid):

@@ -21,6 +21,7 @@ from oslo_policy import policy
 from nova_mixmatch import conf
 
 ATTACH_FOREIGN = 'mixmatch:os-volumes-attachments:create:service_provider'
+CREATE_FOREIGN = 'mixmatch:servers:create:service_provider'
 
 RULES = [
     policy.DocumentedRuleDefault(
@@ -31,6 +32,16 @@ RULES = [
                     'Keystone service provider of the home Keystone.',
         operations=[{'method': 'POST',
                      'path': '/servers/{server_id}/os-volume_attachments'}],
+        scope_types=['project']),
+    policy.DocumentedRuleDefault(
+        name=CREATE_FOREIGN,
+        check_str='(role:member and project_id:%(project_id)s) or '
+                  'role:admin',
+        description='Create a server from an image, or with volumes, of '
+                    'another cloud, a Keystone service provider of the home '
+                    'Keystone (image_service_provider, or service_provider '
+                    'in block_device_mapping_v2).',
+        operations=[{'method': 'POST', 'path': '/servers'}],
         scope_types=['project']),
 ]
 

@@ -10,12 +10,13 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Which cloud owns a volume id or an attachment id.
+"""Which cloud owns a volume id, an attachment id or an image id.
 
-A volume or attachment id never moves between clouds, so an answer read
-from a block device mapping is cached for good. The attach request itself
-names the cloud before any mapping exists: :func:`hint` records it on that
-request's context only.
+An id never moves between clouds, so an answer read from a block device
+mapping (or, for an image, from a server built from it) is cached for
+good. The attach or server create request itself names the cloud before
+any mapping or server exists: :func:`hint` and :func:`hint_image` record
+it on that request's context only.
 """
 
 import functools
@@ -30,20 +31,43 @@ from nova_mixmatch import conf
 from nova_mixmatch import db
 from nova_mixmatch import lru
 
-__all__ = ['Router', 'hint', 'instance_routes', 'process_router']
+__all__ = ['Router', 'hint', 'hint_image', 'hints',
+           'instance_routes', 'process_router']
 
 Context = nova_context.RequestContext
-#: (context, volume_id=... or attachment_id=...) -> (known, route)
+#: (context, volume_id=..., attachment_id=... or image_id=...)
+#: -> (known, route)
 Lookup = typing.Callable[..., tuple[bool, route.Route | None]]
 _HINTS_ATTR = 'mixmatch_routes'
+_IMAGE_HINTS_ATTR = 'mixmatch_image_routes'
 _MISSING = object()
+
+
+def _hint(context, attr, resource_id, where):
+    hinted = dict(getattr(context, attr, {}))
+    hinted[resource_id] = where
+    setattr(context, attr, hinted)
 
 
 def hint(context: Context, volume_id: str, where: route.Route) -> None:
     """Tell the rest of this request that ``volume_id`` lives at ``where``."""
-    hints = dict(getattr(context, _HINTS_ATTR, {}))
-    hints[volume_id] = where
-    setattr(context, _HINTS_ATTR, hints)
+    _hint(context, _HINTS_ATTR, volume_id, where)
+
+
+def hint_image(context: Context, image_id: str,
+               where: route.Route | None) -> None:
+    """Tell the rest of this request that ``image_id`` lives at ``where``.
+
+    None: at home.
+    """
+    _hint(context, _IMAGE_HINTS_ATTR, image_id, where)
+
+
+def hints(context: Context) -> tuple[dict[str, route.Route],
+                                     dict[str, route.Route]]:
+    """The volumes and the images hinted on ``context``, by id."""
+    return (dict(getattr(context, _HINTS_ATTR, {})),
+            dict(getattr(context, _IMAGE_HINTS_ATTR, {})))
 
 
 class Router:
@@ -68,6 +92,18 @@ class Router:
         """The route of ``attachment_id``, or None for the home cloud."""
         return self._resolve(context, attachment_id=attachment_id)
 
+    def for_image(self, context: Context, image_id: str
+                  ) -> route.Route | None:
+        """The route of ``image_id``, or None for the home cloud.
+
+        A hint decides, even one that says home (None): a server create
+        that names no provider asks for an image of the home Glance.
+        """
+        hinted = getattr(context, _IMAGE_HINTS_ATTR, {})
+        if image_id in hinted:
+            return hinted[image_id]
+        return self._resolve(context, image_id=image_id)
+
     def learn_attachment(self, attachment_id: str,
                          where: route.Route) -> None:
         """Remember a foreign attachment as soon as its cloud created it."""
@@ -88,10 +124,15 @@ def _conductor() -> conductor.RouteAPI:
     return conductor.RouteAPI()
 
 
-def _lookup(context, **ident):
+def _lookup(context, image_id=None, **ident):
     # nova-compute reaches the database only through the conductor, as
     # Nova's own remotable objects do.
-    if objects_base.NovaObject.indirection_api is not None:
+    remote = objects_base.NovaObject.indirection_api is not None
+    if image_id is not None:
+        if remote:
+            return _conductor().lookup_image_route(context, image_id)
+        return db.lookup_image_route(context, image_id)
+    if remote:
         return _conductor().lookup_route(context, **ident)
     return db.lookup_route(context, **ident)
 

@@ -10,25 +10,35 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The routes of an instance's foreign volumes, in its system_metadata.
+"""The routes of an instance's foreign volumes and image, in its
+system_metadata.
 
 One key per volume, ``mixmatch_<volume id>``, whose value is the route as
-JSON. system_metadata travels with the instance in every RPC, follows it
-through moves, is hidden from guests and needs no schema change.
+JSON; and one per foreign image a server was built from,
+``mixmatch-image_<image id>`` (a prefix of its own: the image is not one
+of the server's volumes). system_metadata travels with the instance in
+every RPC, follows it through moves, is hidden from guests and needs no
+schema change.
 """
 
 import typing
 
 from mixmatch_federation import route
 
-__all__ = ['PREFIX', 'key', 'routes']
+__all__ = ['PREFIX', 'IMAGE_PREFIX', 'key', 'image_key', 'routes']
 
 PREFIX = 'mixmatch_'
+IMAGE_PREFIX = 'mixmatch-image_'
 
 
 def key(volume_id: str) -> str:
     """The system_metadata key that records where ``volume_id`` lives."""
     return PREFIX + volume_id
+
+
+def image_key(image_id: str) -> str:
+    """The system_metadata key that records where ``image_id`` lives."""
+    return IMAGE_PREFIX + image_id
 
 
 def routes(system_metadata: typing.Mapping[str, str],

@@ -34,7 +34,7 @@ from nova_mixmatch import foreign
 from nova_mixmatch.foreign import service
 from nova_mixmatch import router
 
-__all__ = ['BlockStorage', 'cinderclient']
+__all__ = ['BlockStorage', 'NOT_FOUND', 'cinderclient']
 
 CONF = conf.CONF
 
@@ -52,6 +52,8 @@ ROUTED_METHODS = {
 }
 #: Attachment methods whose second argument is the host connector.
 CONNECTOR_METHODS = ('create', 'update')
+#: cinderclient's errors for a volume the user does not see.
+NOT_FOUND = (cinder_exception.NotFound,)
 
 
 class BlockStorage(service.Service):

@@ -16,8 +16,13 @@ run volume
 run conductor
 # nova/api/openstack/compute/volume_attachments.py and its schemas
 run api/openstack/compute 'test_volume'
-# the server moves: migrate_server.py, evacuate.py, servers.py
+# the server moves and server create: migrate_server.py, evacuate.py,
+# servers.py and its schemas
 run api/openstack/compute 'test_migrate_server|test_evacuate|test_servers'
+# nova/image/glance.py
+run image 'test_glance'
+# nova/compute/api.py
+run compute 'test_api\.'
 # nova/extension_points.py (a new module; its tests come with the patch)
 stestr --test-path "$site/nova/tests/unit" --top-dir "$site" \
     run --no-discover nova.tests.unit.test_extension_points

@@ -25,6 +25,7 @@ foreign deployment, or a provider whose endpoints refuse connections.
 """
 
 import contextlib
+import os
 import socket
 
 from keystoneauth1.identity import v3
@@ -36,12 +37,13 @@ from mixmatch_sandbox import clouds
 from mixmatch_sandbox.clouds import foreign
 from mixmatch_sandbox import credentials
 from mixmatch_sandbox import seed
+from mixmatch_sandbox.services import glance
 from mixmatch_sandbox.services import keystone
 from mixmatch_sandbox.services import shibboleth
 
 __all__ = ['CINDER_CALLBACK_ROLES', 'wire', 'register_service_provider',
            'unregister_service_provider', 'service_providers',
-           'cinder_callbacks', 'k2k_auth', 'check']
+           'cinder_callbacks', 'foreign_images', 'k2k_auth', 'check']
 
 # The roles of the foreign Cinder's identity at home: service for Nova's
 # external events policy; admin because Nova looks the servers of events
@@ -68,6 +70,8 @@ def wire(sb):
         check(sb)
     with sb.step('foreign cinder: its identity at the home Nova', log):
         cinder_callbacks(sb)
+    with sb.step('foreign glance: the demo\'s image, and a private one', log):
+        foreign_images(sb)
 
 
 def _configure(sb, cloud, argv):
@@ -154,6 +158,26 @@ def cinder_callbacks(sb):
             'name': name, 'secret': credentials.secret(sb, home, name),
             'access_rules': rules,
             'description': 'the foreign Cinder calls the home Nova back'}})
+
+
+def foreign_images(sb):
+    """The foreign cloud's images (random bytes, idempotently).
+
+    seed.FOREIGN_IMAGE belongs to the project that the mapping gives the
+    home demo project (which exists once wire() registered the identity
+    provider); seed.FOREIGN_PRIVATE_IMAGE to the foreign admin's project,
+    which the home demo user cannot see.
+    """
+    admin = credentials.admin_session(sb, foreign.CLOUD)
+    [project] = admin.get(
+        sb.keystone_url(foreign.CLOUD) + '/projects',
+        params={'name': 'k2k-' + credentials.DEMO}).json()['projects']
+    images = glance.images_url(sb, foreign.CLOUD)
+    seed.ensure_image(admin, images, seed.FOREIGN_IMAGE,
+                      owner=project['id'], data=os.urandom(512 * 1024))
+    seed.ensure_image(admin, images, seed.FOREIGN_PRIVATE_IMAGE,
+                      owner=admin.get_project_id(),
+                      data=os.urandom(64 * 1024))
 
 
 def _rules(credential):

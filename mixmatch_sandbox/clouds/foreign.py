@@ -16,14 +16,15 @@ Keystone runs as operators deploy a SAML service provider: the WSGI app
 under uwsgi (several processes of several threads, sharing a memcached),
 behind Apache with mod_shib and mod_proxy_uwsgi, and shibd
 consuming the assertions of the home Keystone. Cinder (api, scheduler,
-volume on the fake driver) registers in this Keystone's catalog. There is
-no Nova here.
+volume on the fake driver) and Glance (file store) register in this
+Keystone's catalog. There is no Nova here.
 """
 
 from mixmatch_sandbox import clouds
 from mixmatch_sandbox import credentials
 from mixmatch_sandbox import seed
 from mixmatch_sandbox.services import cinder
+from mixmatch_sandbox.services import glance
 from mixmatch_sandbox.services import keystone
 from mixmatch_sandbox.services import shibboleth
 
@@ -47,7 +48,8 @@ HOME_CALLBACK_CREDENTIAL = 'foreign-cinder-callbacks'
 SPARE_BACKEND = 'fake2'
 # block-storage is the official type; volumev3 for older clients.
 CATALOG = [(service_type, 'cinder', cinder.name(CLOUD), '/v3')
-           for service_type in ('block-storage', 'volumev3')]
+           for service_type in ('block-storage', 'volumev3')] + [
+    ('image', 'glance', glance.name(CLOUD), '')]
 
 
 def up(sb):
@@ -58,16 +60,19 @@ def up(sb):
         shibboleth.apache(sb, CLOUD)
         sb.wait_http(sb.keystone_url(CLOUD),
                      name=keystone.uwsgi_name(CLOUD))
-    with sb.step('foreign: cinder service user, catalog'):
+    with sb.step('foreign: cinder and glance service users, catalog'):
         ks = sb.keystone(CLOUD)
-        seed.ensure_service_user(ks, sb, CLOUD, cinder.USER)
+        for user in (cinder.USER, glance.USER):
+            seed.ensure_service_user(ks, sb, CLOUD, user)
         seed.register_catalog(ks, sb, CATALOG)
+    glance.prepare(sb, CLOUD, sb.transport_url(CLOUD))
     cinder.prepare(sb, CLOUD, sb.transport_url(CLOUD), host=CLOUD,
                    backends=(cinder.BACKEND, SPARE_BACKEND),
                    callbacks=cinder.HomeCallbacks(
                        IDP_ID, HOME_CALLBACK_USER, HOME_CALLBACK_CREDENTIAL))
-    with sb.step('foreign: cinder api, scheduler, volume'):
+    with sb.step('foreign: cinder api, scheduler, volume; glance api'):
         cinder.start(sb, CLOUD)
+        glance.start(sb, CLOUD)
     with sb.step('foreign: volume type, backend ready'):
         admin = credentials.admin_session(sb, CLOUD)
         seed.ensure_volume_type(sb, CLOUD, admin)

@@ -21,7 +21,8 @@ from mixmatch_sandbox import base
 from mixmatch_sandbox import credentials
 from mixmatch_sandbox import services
 
-__all__ = ['compute_name', 'USER', 'MIXMATCH_AUTH_SECTION', 'name', 'api_url',
+__all__ = ['compute_name', 'USER', 'MIXMATCH_AUTH_SECTION', 'COMPUTE_DRIVER',
+           'name', 'api_url',
            'config_path', 'prepare', 'start',
            'start_conductor_and_scheduler', 'start_computes']
 
@@ -32,6 +33,11 @@ USER = 'nova'
 #: token a foreign Cinder wants on detach-type calls, and the home one
 #: never leaves home.
 MIXMATCH_AUTH_SECTION = 'service_user'
+#: Nova's fake driver, which downloads each server's image through Nova
+#: and checks its hash (mixmatch_sandbox.virt, which the sandbox's
+#: nova-compute, mixmatch_sandbox.compute, shows Nova as
+#: nova.virt.mixmatch_sandbox)
+COMPUTE_DRIVER = 'mixmatch_sandbox.ImageFetchingFakeDriver'
 
 
 def name(cloud: str) -> str:
@@ -158,9 +164,9 @@ def _compute_conf(sb, cloud, transport, host):
                       sb.path('state', host, 'x').parent)
     # nova-compute has no database access. A shelved server stays on its
     # host until offloaded explicitly, so that both steps can be tested.
+    # The fake hypervisor, downloading and checking each server's image.
     compute['DEFAULT'].update(
-        host=host, compute_driver='fake.FakeDriverWithoutFakeNodes',
-        shelved_offload_time=-1)
+        host=host, compute_driver=COMPUTE_DRIVER, shelved_offload_time=-1)
     return sb.write_ini(config_path(sb, cloud, host), compute)
 
 
@@ -191,7 +197,7 @@ def start_computes(sb, cloud: str, hosts):
             'the conductor queue', name=conductor, interval=0.5)
         for host in hosts:
             sb.start(compute_name(cloud, host),
-                     [sb.bin('nova-compute'),
+                     [sb.python, '-m', 'mixmatch_sandbox.compute',
                       '--config-file', config_path(sb, cloud, host)])
         for host in hosts:
             _wait_hypervisor(sb, cloud, host)

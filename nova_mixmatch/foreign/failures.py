@@ -53,6 +53,8 @@ def translated(where: route.Route, service: service_mod.Service
         yield
     except federation_exception.MixmatchError as exc:
         raise failed(exc)
+    except ksa_exception.EndpointNotFound:
+        raise failed('it has no %s service in its catalog' % service.kind)
     except UNREACHABLE + service.unreachable as exc:
         raise failed('its %s service is unreachable (%s)'
                      % (service.kind, exc))

@@ -14,7 +14,9 @@
 
 One server on 127.0.0.1 serves the home Keystone under ``/home`` and its
 Cinder under ``/home/volume`` and, per service provider, its Keystone and
-Shibboleth ECP endpoint under ``/<sp>`` and its Cinder under ``/<sp>/volume``,
+Shibboleth ECP endpoint under ``/<sp>``, its Cinder under ``/<sp>/volume``
+and the image reads of its Glance under ``/<sp>/image`` (the home cloud's
+under ``/home/image``),
 speaking the wire protocol of keystoneauth1
 and python-cinderclient with real state and token checks. SAML assertions are
 opaque unsigned ids and Cinder has no backend: a double, not a cloud.
@@ -105,7 +107,8 @@ class CloudDouble(fixtures.Fixture):
 
     ``requests`` records ``(server_part, method, path_with_query, headers)``
     of every request; server_part is the server's URL prefix: ``home``,
-    ``<sp>`` (Keystone and Shibboleth) or ``<sp>/volume`` (Cinder); headers
+    ``<sp>`` (Keystone and Shibboleth), ``<sp>/volume`` (Cinder) or
+    ``<sp>/image`` (Glance); headers
     is case-insensitive.
     """
 
@@ -137,6 +140,7 @@ class CloudDouble(fixtures.Fixture):
         clouds = ('home',) + self._sp_ids
         self._volumes = {cloud: {} for cloud in clouds}
         self._attachments = {cloud: {} for cloud in clouds}
+        self._images = {cloud: {} for cloud in clouds}
         server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), _Handler)
         server.block_on_close = False
         server.cloud = self
@@ -171,14 +175,35 @@ class CloudDouble(fixtures.Fixture):
             self._remote[sp_id][home_user_id].add(project_id)
 
     def create_volume(self, sp_id, project_id, size=1, name=None,
-                      multiattach=False):
+                      multiattach=False, bootable=False):
         vol_id = str(uuid.uuid4())
         with self._lock:
             self._volumes[sp_id][vol_id] = dict(
                 id=vol_id, project_id=project_id, size=size, name=name,
                 multiattach=multiattach, status='available',
-                attach_status='detached', created_at=_iso(_now()))
+                attach_status='detached', created_at=_iso(_now()),
+                bootable=bootable)
         return vol_id
+
+    def glance_url(self, sp_id):
+        return '%s/%s/image' % (self._root, sp_id)
+
+    def create_image(self, sp_id, owner, visibility='private', data=b'x',
+                     name=None):
+        """An active image of ``owner`` at ``sp_id``; returns its id."""
+        image_id = str(uuid.uuid4())
+        with self._lock:
+            self._images[sp_id][image_id] = dict(
+                id=image_id, name=name or 'image-' + image_id[:8],
+                owner=owner,
+                visibility=visibility, status='active', size=len(data),
+                disk_format='raw', container_format='bare', min_ram=0,
+                min_disk=0, protected=False, tags=[],
+                os_hash_algo='sha512',
+                os_hash_value=hashlib.sha512(data).hexdigest(),
+                checksum=hashlib.md5(data, usedforsecurity=False).hexdigest(),
+                created_at=_iso(_now()), updated_at=_iso(_now()))
+        return image_id
 
     def volume(self, sp_id, volume_id):
         """The volume as an admin sees it over the API, plus attach_status."""
@@ -191,10 +216,11 @@ class CloudDouble(fixtures.Fixture):
         with self._lock:
             return copy.deepcopy(self._attachments[sp_id])
 
-    def set_down(self, sp_id, keystone=None, cinder=None):
+    def set_down(self, sp_id, keystone=None, cinder=None, glance=None):
         """Make parts of a cloud answer 503; sp_id 'home' is the IdP."""
         with self._lock:
-            for part, down in (('keystone', keystone), ('cinder', cinder)):
+            for part, down in (('keystone', keystone), ('cinder', cinder),
+                               ('glance', glance)):
                 if down is not None:
                     (self._down.add if down else self._down.discard)(
                         (sp_id, part))
@@ -271,6 +297,7 @@ class CloudDouble(fixtures.Fixture):
             url = '%sv3/%s' % (self.cinder_url(realm), tok['project_id'])
             services = dict({'identity': self._base(realm)},
                             **dict.fromkeys(self._cinder_types, url))
+            services['image'] = self.glance_url(realm)
             body['catalog'] = [{
                 'type': stype, 'name': stype,
                 'id': uuid.uuid5(uuid.NAMESPACE_URL, stype).hex,
@@ -418,7 +445,8 @@ class CloudDouble(fixtures.Fixture):
             created_at=vol['created_at'], availability_zone='nova',
             updated_at=None, description=None, volume_type='__DEFAULT__',
             snapshot_id=None, source_volid=None, metadata={}, links=[],
-            user_id=None, bootable='false', encrypted=False, group_id=None,
+            user_id=None, bootable=str(vol['bootable']).lower(),
+            encrypted=False, group_id=None,
             replication_status=None, consistencygroup_id=None, attachments=[
                 {'id': vol['id'], 'attachment_id': a['id'],
                  'volume_id': vol['id'], 'server_id': a['instance_uuid'],
@@ -505,6 +533,14 @@ class CloudDouble(fixtures.Fixture):
                 sp, 'Volume', res[1], project), mv, 'admin' in tok['roles'])}
         if method == 'GET' and res == ('os-quota-sets', project):
             return 200, {'quota_set': self._quota_set(sp, project, req.query)}
+        if method == 'DELETE' and res[0] == 'volumes' and len(res) == 2:
+            vol = self._get(sp, 'Volume', res[1], project)
+            if vol['status'] not in ('available', 'error'):
+                raise _Error(400, 'Invalid volume: Volume status must be '
+                             'available or error, but current status is: '
+                             '%s.' % vol['status'])
+            del self._volumes[sp][vol['id']]
+            return 202, None
         if method == 'POST' and res[0] == 'volumes' and res[2:] == (
                 'action',):
             return self._volume_action(
@@ -577,6 +613,38 @@ class CloudDouble(fixtures.Fixture):
                 self._attachment_view(a, detail=False) for a in left]}
         raise _Error(404, 'The resource could not be found.')
 
+    # Glance: what Nova's image checks read, image by image.
+
+    def _sp_glance(self, sp, req):
+        if req.method == 'GET' and req.rest == ('image',):
+            href = self.glance_url(sp) + '/v2/'
+            return 300, {'versions': [{
+                'id': 'v2.16', 'status': 'CURRENT',
+                'links': [{'rel': 'self', 'href': href}]}]}, {}
+        tok = self._token(sp, req.headers.get('X-Auth-Token'))
+        res = req.rest[1:]
+        if req.method == 'GET' and res == ('v2', 'schemas', 'image'):
+            return 200, {'name': 'image', 'properties': {},
+                         'additionalProperties': True}, {}
+        if req.method != 'GET' or res[:2] != ('v2', 'images') or len(
+                res) > 3:
+            raise _Error(404, 'The resource could not be found.')
+        visible = {i['id']: i for i in self._images[sp].values()
+                   if i['visibility'] == 'public' or
+                   i['owner'] == tok['project_id']}
+        if len(res) == 2:
+            return 200, {'images': [self._image_view(i) for i in
+                                    visible.values()]}, {}
+        if res[2] not in visible:
+            raise _Error(404, 'No image found with ID %s' % res[2])
+        return 200, self._image_view(visible[res[2]]), {}
+
+    @staticmethod
+    def _image_view(image):
+        return dict(image, self='/v2/images/' + image['id'],
+                    file='/v2/images/%s/file' % image['id'],
+                    schema='/v2/schemas/image')
+
     @staticmethod
     def _volume_action(vol, body):
         """os-begin_detaching and os-roll_detaching, as Nova uses them."""
@@ -617,10 +685,12 @@ class CloudDouble(fixtures.Fixture):
     def _dispatch(self, method, target, headers, raw):
         url = urllib.parse.urlsplit(target)
         realm, *rest = [p for p in url.path.split('/') if p] or ['']
-        part = 'cinder' if rest[:1] == ['volume'] else 'keystone'
+        part = {'volume': 'cinder', 'image': 'glance'}.get(
+            rest[0] if rest else None, 'keystone')
         with self._lock:
-            self.requests.append((realm + ('/volume' if part == 'cinder'
-                                           else ''), method, target, headers))
+            self.requests.append((realm + {'cinder': '/volume',
+                                           'glance': '/image'}.get(part, ''),
+                                  method, target, headers))
             try:
                 if realm != 'home' and realm not in self._sp_ids:
                     raise _Error(404, 'No cloud at /%s' % realm)

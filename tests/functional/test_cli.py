@@ -82,6 +82,26 @@ class CommandLineTest(base.BaseTestCase):
         # one K2K exchange per provider
         self.assertEqual({'sp1': 1, 'sp2': 1}, self.cloud.ecp_exchanges)
 
+    def test_image_list_every_cloud(self):
+        images = {
+            'home': self.cloud.create_image('home', HOME_PROJECT,
+                                            name='near-image'),
+            'sp1': self.cloud.create_image('sp1', REMOTE_PROJECT,
+                                           name='far-image'),
+        }
+        # somebody else's, at a provider: never listed
+        self.cloud.create_image('sp2', 'k2k-other', name='theirs')
+        self.cloud.set_down('sp2', glance=True)
+        rows = self.openstack('mixmatch', 'image', 'list')
+        self.assertEqual(
+            [(images['home'], 'near-image', 'active', '(home)',
+              HOME_PROJECT),
+             (images['sp1'], 'far-image', 'active', 'sp1', REMOTE_PROJECT),
+             ('', '', 'unavailable', 'sp2', REMOTE_PROJECT)],
+            [(r['ID'], r['Name'], r['Status'].split(':')[0], r['Provider'],
+              r['Project']) for r in rows])
+        self.assertEqual({'sp1': 1, 'sp2': 1}, self.cloud.ecp_exchanges)
+
     def test_volume_list_k2k_cache(self):
         directory = self.useFixture(fixtures.TempDir()).path
         for _ in range(2):

@@ -18,9 +18,7 @@ Keystone and the foreign Keystone and Cinder are the HTTP doubles of
 tests.doubles.cloud: this tier is not the two-cloud test.
 """
 
-import os
 import re
-import sys
 import time
 from unittest import mock
 
@@ -33,21 +31,16 @@ from keystoneauth1 import loading as ks_loading
 from nova import conf as nova_conf
 from nova import context as nova_context
 from nova import objects
-from nova import test
-from nova.tests import fixtures as nova_fixtures
-from nova.tests.functional import fixtures as func_fixtures
-from nova.tests.functional import integrated_helpers
 from oslo_config import fixture as config_fixture
 from oslo_utils.fixture import uuidsentinel
 
 from mixmatch_federation import route
 from nova_mixmatch import conductor
-from nova_mixmatch import foreign
 from nova_mixmatch import router
 from nova_mixmatch import sysmeta
-from tests.doubles import cloud
+from tests.functional import base
 
-SP = 'sp1'
+SP = base.SP
 ID_PATTERN = re.compile(r'\A[a-zA-Z0-9_-]{1,64}\Z')
 VALID_ID = st.from_regex(ID_PATTERN)
 ODD_VALUES = (st.text(max_size=80) | st.integers() | st.none() |
@@ -55,52 +48,7 @@ ODD_VALUES = (st.text(max_size=80) | st.integers() | st.none() |
               st.just('sp1 ') | st.just('x' * 65))
 
 
-class CrossCloudAttachTest(test.TestCase,
-                           integrated_helpers.InstanceHelperMixin):
-
-    def setUp(self):
-        super().setUp()
-        self.cloud = self.useFixture(cloud.CloudDouble(
-            service_providers=(SP, 'sp2')))
-        self.flags(enabled=True, home_auth_url=self.cloud.home_auth_url,
-                   group='mixmatch')
-        # No CinderFixture: a call routed to the home Cinder fails, as this
-        # home cloud has none in its catalog.
-        self.useFixture(nova_fixtures.NeutronFixture(self))
-        self.useFixture(nova_fixtures.GlanceFixture(self))
-        self.useFixture(func_fixtures.PlacementFixture())
-        # The nova wheel installs api-paste.ini under <prefix>/etc/nova.
-        self.flags(api_paste_config=os.path.join(
-            sys.prefix, 'etc', 'nova', 'api-paste.ini'), group='wsgi')
-        api_fixture = self.useFixture(nova_fixtures.OSAPIFixture(
-            api_version='v2.1'))
-        self._pass_user_tokens()
-        self.api = api_fixture.api
-        self.api.microversion = 'latest'
-        self.admin_api = api_fixture.admin_api
-        self.admin_api.microversion = 'latest'
-        self.project_id = api_fixture.project_id
-        self.start_service('conductor')
-        self.start_service('scheduler')
-        self.compute = self._start_compute('compute')
-        for cache in (foreign.clients, router.process_router):
-            cache.cache_clear()
-            self.addCleanup(cache.cache_clear)
-        self.remote_project = 'k2k-' + self.project_id
-
-    def _pass_user_tokens(self):
-        """Give request contexts the token keystonemiddleware would."""
-        def create_context(env, **kwargs):
-            user_id = env['HTTP_X_AUTH_USER']
-            project_id = env['HTTP_X_AUTH_PROJECT_ID']
-            return nova_context.RequestContext(
-                user_id, project_id, is_admin=user_id == 'admin',
-                roles=env['HTTP_X_ROLES'].split(','),
-                auth_token='%s:%s' % (user_id, project_id), **kwargs)
-
-        self.useFixture(fixtures.MonkeyPatch(
-            'nova.api.auth.NovaKeystoneContext._create_context',
-            create_context))
+class CrossCloudAttachTest(base.FunctionalTestCase):
 
     def _attach(self, server, volume_id, **fields):
         body = {'volumeAttachment': dict(volumeId=volume_id, **fields)}

@@ -13,7 +13,9 @@
 import copy
 from unittest import mock
 
+from cinderclient import exceptions as cinder_exception
 import fixtures
+from glanceclient import exc as glance_exception
 import jsonschema
 from nova import context as nova_context
 from oslo_policy import policy as oslo_policy
@@ -206,3 +208,193 @@ class DetachVolumeTest(base.TestCase):
         self.assertIsNone(api.detach_volume(lambda: None))
         self.assertRaises(ValueError, api.detach_volume,
                           mock.Mock(side_effect=ValueError))
+
+
+SERVER_SCHEMA = {
+    'type': 'object',
+    'properties': {'server': {
+        'type': 'object',
+        'properties': {
+            'imageRef': {'type': 'string'},
+            'block_device_mapping_v2': {'type': 'array', 'items': {
+                'type': 'object',
+                'properties': {'uuid': {'type': 'string'},
+                               'source_type': {'type': 'string'}},
+                'additionalProperties': False}}},
+        'additionalProperties': False}},
+}
+
+
+class ServerSchemaTest(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.schema = copy.deepcopy(SERVER_SCHEMA)
+        api.extend_create_server_schemas(self.schema)
+
+    def _validate(self, server=None, **mapping):
+        body = dict(server or {}, imageRef='i')
+        if mapping:
+            body['block_device_mapping_v2'] = [mapping]
+        jsonschema.Draft202012Validator(self.schema).validate(
+            {'server': body})
+
+    def test_valid(self):
+        self._validate()
+        self._validate({'image_service_provider': 'sp1'})
+        self._validate({'image_service_provider': 'sp1',
+                        'image_remote_project': 'p'})
+        self._validate(uuid='v', source_type='volume',
+                       service_provider='sp1', remote_project='p')
+
+    def test_invalid(self):
+        for server, mapping in (
+                ({'image_remote_project': 'p'}, {}),
+                ({'image_service_provider': 'bad id'}, {}),
+                ({'image_service_provider': 'a' * 65}, {}),
+                ({}, {'remote_project': 'p'}),
+                ({}, {'service_provider': ''}),
+                ({}, {'service_provider': 3}),
+                ({'service_provider': 'sp1'}, {})):
+            self.assertRaises(jsonschema.ValidationError, self._validate,
+                              server, **mapping)
+
+
+class CreateServerTest(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.flags(enabled=True)
+        self.context = nova_context.RequestContext('u', 'p', is_admin=False)
+        self.seen = []
+        self.proceed = mock.Mock(side_effect=lambda: self.seen.append(
+            copy.deepcopy(self.body)) or 'created')
+        self.authorize = self.useFixture(fixtures.MockPatch(
+            'nova_mixmatch.policies.authorize')).mock
+        self.clients = mock.Mock()
+        self.clients.identities.resolve.return_value = FOREIGN
+        self.useFixture(fixtures.MockPatch(
+            'nova_mixmatch.foreign.clients', return_value=self.clients))
+        self.body = {'server': {'name': 's', 'imageRef': 'i1'}}
+
+    def _create(self):
+        return api.create_server(self.proceed, self.context, self.body)
+
+    def test_home_server_is_stock(self):
+        self.flags(enabled=False)
+        self.assertEqual('created', self._create())
+        self.clients.identities.resolve.assert_not_called()
+        self.assertEqual(({}, {}), router.hints(self.context))
+
+    def test_no_provider_means_a_home_image(self):
+        self.assertEqual('created', self._create())
+        self.clients.identities.resolve.assert_not_called()
+        self.assertEqual(({}, {'i1': None}), router.hints(self.context))
+
+    def test_foreign_image_and_volumes(self):
+        self.body['server'].update(image_service_provider='sp1',
+                                   image_remote_project='p1')
+        self.body['server']['block_device_mapping_v2'] = [
+            {'source_type': 'volume', 'uuid': 'v1', 'boot_index': 1,
+             'destination_type': 'volume', 'service_provider': 'sp1'},
+            {'source_type': 'blank', 'volume_size': 1}]
+        self.assertEqual('created', self._create())
+        # Nova sees the request it knows.
+        self.assertEqual([{'server': {
+            'name': 's', 'imageRef': 'i1', 'block_device_mapping_v2': [
+                {'source_type': 'volume', 'uuid': 'v1', 'boot_index': 1,
+                 'destination_type': 'volume'},
+                {'source_type': 'blank', 'volume_size': 1}]}}], self.seen)
+        self.assertEqual(({'v1': FOREIGN}, {'i1': FOREIGN}),
+                         router.hints(self.context))
+        self.assertEqual(
+            [mock.call(self.context, 'sp1', 'p1'),
+             mock.call(self.context, 'sp1', None)],
+            self.clients.identities.resolve.call_args_list)
+        # Both were looked at, at the provider, as the user.
+        self.assertEqual(2, self.clients.call.call_count)
+        self.authorize.assert_called_with(
+            self.context, 'mixmatch:servers:create:service_provider',
+            {'project_id': 'p'})
+
+    def _refused(self, status=exc.HTTPBadRequest):
+        self.assertRaises(status, self._create)
+        self.proceed.assert_not_called()
+
+    def test_image_not_visible(self):
+        self.body['server']['image_service_provider'] = 'sp1'
+        self.clients.call.side_effect = glance_exception.HTTPNotFound()
+        e = self.assertRaises(exc.HTTPBadRequest, self._create)
+        self.assertIn('No image i1 visible to you at service provider sp1',
+                      e.explanation)
+        self.proceed.assert_not_called()
+
+    def test_volume_not_visible(self):
+        self.body['server']['block_device_mapping_v2'] = [
+            {'source_type': 'volume', 'uuid': 'v1', 'service_provider': 'sp1'}]
+        self.clients.call.side_effect = cinder_exception.NotFound(404)
+        self._refused()
+
+    def _refused_image(self, status=exc.HTTPBadRequest):
+        self.body['server']['image_service_provider'] = 'sp1'
+        self._refused(status)
+
+    def test_not_enabled(self):
+        self.flags(enabled=False)
+        self._refused_image()
+
+    def test_not_allowed(self):
+        self.flags(service_providers=['sp2'])
+        self._refused_image()
+
+    def test_policy(self):
+        self.authorize.side_effect = oslo_policy.PolicyNotAuthorized(
+            'r', {}, {})
+        self._refused_image(exc.HTTPForbidden)
+
+    def test_unknown_provider(self):
+        self.clients.identities.resolve.side_effect = (
+            federation_exception.ServiceProviderNotFound(
+                service_provider='sp1'))
+        self._refused_image()
+
+    def test_provider_down(self):
+        self.clients.call.side_effect = exception.ForeignCallFailed(
+            service_provider='sp1', reason='down')
+        self._refused_image()
+
+    def test_mapping_not_of_a_volume(self):
+        self.body['server']['block_device_mapping_v2'] = [
+            {'source_type': 'image', 'uuid': 'i1', 'service_provider': 'sp1',
+             'destination_type': 'volume'}]
+        e = self.assertRaises(exc.HTTPBadRequest, self._create)
+        self.assertIn('got source_type image', e.explanation)
+
+    def test_image_provider_without_image(self):
+        self.body['server'].update(imageRef='', image_service_provider='sp1')
+        self._refused()
+
+
+class InstanceForCreateTest(base.TestCase):
+
+    def test_records_the_hinted_routes(self):
+        self.flags(enabled=True)
+        context = nova_context.RequestContext('u', 'p', is_admin=False)
+        router.hint(context, 'v1', FOREIGN)
+        router.hint_image(context, 'i1', FOREIGN)
+        router.hint_image(context, 'other', FOREIGN)
+        instance = FakeInstance({'image_min_ram': '0'})
+        instance.image_ref = 'i1'
+        api.instance_for_create(context, instance)
+        self.assertEqual({'image_min_ram': '0',
+                          sysmeta.key('v1'): FOREIGN.to_json(),
+                          sysmeta.image_key('i1'): FOREIGN.to_json()},
+                         instance.system_metadata)
+
+    def test_nothing_without_hints(self):
+        self.flags(enabled=True)
+        context = nova_context.RequestContext('u', 'p', is_admin=False)
+        instance = FakeInstance()
+        instance.image_ref = 'i1'
+        api.instance_for_create(context, instance)
+        self.assertEqual({}, instance.system_metadata)

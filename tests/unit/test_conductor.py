@@ -35,7 +35,7 @@ class RouteEndpointTest(base.TestCase):
 
     def test_target(self):
         target = conductor.RouteEndpoint.target
-        self.assertEqual(('mixmatch', '1.1'), (target.namespace,
+        self.assertEqual(('mixmatch', '1.2'), (target.namespace,
                                                target.version))
 
 
@@ -77,3 +77,28 @@ class InstanceRoutesTest(base.TestCase):
         prepare.assert_called_once_with(version='1.1')
         prepare.return_value.call.assert_called_once_with(
             mock.sentinel.context, 'instance_routes', instance_uuid='s1')
+
+
+class ImageRouteTest(base.TestCase):
+
+    @mock.patch('nova_mixmatch.db.lookup_image_route',
+                return_value=(True, FOREIGN))
+    def test_endpoint(self, lookup):
+        self.assertEqual({'known': True, 'route': FOREIGN.to_primitive()},
+                         conductor.RouteEndpoint().lookup_image_route(
+                             mock.sentinel.context, 'i1'))
+        lookup.assert_called_once_with(mock.sentinel.context, 'i1')
+
+    @mock.patch('nova.rpc.get_client')
+    def test_client_asks_for_1_2(self, get_client):
+        prepare = get_client.return_value.prepare
+        for reply, expected in (
+                ({'known': True, 'route': FOREIGN.to_primitive()},
+                 (True, FOREIGN)),
+                ({'known': True, 'route': None}, (True, None))):
+            prepare.return_value.call.return_value = reply
+            self.assertEqual(expected, conductor.RouteAPI().lookup_image_route(
+                mock.sentinel.context, 'i1'))
+        prepare.assert_called_with(version='1.2')
+        prepare.return_value.call.assert_called_with(
+            mock.sentinel.context, 'lookup_image_route', image_id='i1')

@@ -49,6 +49,35 @@ class _MappingsTestCase(test.TestCase):
         return bdm
 
 
+class LookupImageRouteTest(test.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.context = nova_context.get_admin_context()
+
+    def _instance(self, uuid, image_ref, system_metadata):
+        instance = objects.Instance(
+            self.context, uuid=uuid, project_id='p', user_id='u',
+            image_ref=image_ref, system_metadata=system_metadata)
+        instance.create()
+        return instance
+
+    def test_foreign_home_and_unknown(self):
+        instance = self._instance(uuids.built, uuids.foreign_image, {
+            sysmeta.image_key(uuids.foreign_image): FOREIGN.to_json()})
+        self._instance(uuids.other, uuids.home_image, {})
+        self.assertEqual((True, FOREIGN), db.lookup_image_route(
+            self.context, uuids.foreign_image))
+        self.assertEqual((True, None), db.lookup_image_route(
+            self.context, uuids.home_image))
+        self.assertEqual((False, None), db.lookup_image_route(
+            self.context, uuids.unknown))
+        # A deleted server still says where its image came from.
+        instance.destroy()
+        self.assertEqual((True, FOREIGN), db.lookup_image_route(
+            self.context, uuids.foreign_image))
+
+
 class LookupRouteTest(_MappingsTestCase):
 
     def test_foreign(self):

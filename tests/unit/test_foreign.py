@@ -10,9 +10,11 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+import hashlib
 import threading
 
 from cinderclient import exceptions as cinder_exception
+from glanceclient import exc as glance_exception
 from keystoneauth1 import exceptions as ksa_exception
 from keystoneauth1 import loading as ks_loading
 from nova import context as nova_context
@@ -23,6 +25,7 @@ from mixmatch_federation import route
 from nova_mixmatch import exception
 from nova_mixmatch.foreign import calls
 from nova_mixmatch.foreign import identities
+from nova_mixmatch import image
 from nova_mixmatch import volume
 from tests.doubles import cloud
 from tests.unit import base
@@ -116,6 +119,20 @@ class ForeignClientsTest(base.CloudTestCase):
         self.assertEqual(volume_id, client.volumes.get(volume_id).id)
         self.assertTrue(client.client.session.verify)
 
+    def test_glance_of_the_provider(self):
+        mine = self.cloud.create_image('sp1', ROUTE.project_id, data=b'abc')
+        theirs = self.cloud.create_image('sp1', 'another-project')
+        found = image.show(self.context, ROUTE, mine)
+        self.assertEqual((mine, hashlib.sha512(b'abc').hexdigest()),
+                         (found.id, found.os_hash_value))
+        self.assertRaises(glance_exception.HTTPNotFound, image.show,
+                          self.context, ROUTE, theirs)
+        self.cloud.set_down('sp1', glance=True)
+        e = self.assertRaises(exception.ForeignCallFailed, image.show,
+                              self.context, ROUTE, mine)
+        self.assertIn('sp1 failed: its image service answered',
+                      e.format_message())
+
     def test_microversion_unsupported_by_the_foreign_cinder(self):
         self.assertRaises(nova_exception.CinderAPIVersionNotAvailable,
                           self.clients.client, self.context, ROUTE, CINDER,
@@ -163,6 +180,11 @@ class ForeignClientsTest(base.CloudTestCase):
             self.assertIsInstance(e, nova_exception.Invalid)
             self.assertIn('Service provider sp1 failed: its volume service %s'
                           % words, e.format_message())
+        e = self.assertRaises(exception.ForeignCallFailed,
+                              self.clients.call, self.context, ROUTE, CINDER,
+                              fails(ksa_exception.EndpointNotFound('none')))
+        self.assertIn('sp1 failed: it has no volume service in its catalog',
+                      e.format_message())
         # the request's own faults stay Cinder's, for Nova to translate
         self.assertRaises(cinder_exception.NotFound, self.clients.call,
                           self.context, ROUTE, CINDER,

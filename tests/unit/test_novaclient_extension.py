@@ -27,7 +27,7 @@ from tests.unit import base
 VERSION = api_versions.APIVersion('2.79')
 
 
-class NovaclientExtensionTest(base.TestCase):
+class _ShellTestCase(base.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -37,6 +37,11 @@ class NovaclientExtensionTest(base.TestCase):
         self.useFixture(fixtures.MonkeyPatch(
             'novaclient.v2.shell.do_volume_attach.arguments',
             list(v2_shell.do_volume_attach.arguments)))
+        self.useFixture(fixtures.MonkeyPatch(
+            'novaclient.v2.shell.do_boot.arguments',
+            list(v2_shell.do_boot.arguments)))
+        self.useFixture(fixtures.MonkeyPatch(
+            'novaclient.v2.shell._find_image', v2_shell._find_image))
 
     def _parse(self, *argv):
         nova = shell.OpenStackComputeShell()
@@ -48,6 +53,9 @@ class NovaclientExtensionTest(base.TestCase):
         args = parser.parse_args(list(argv))
         nova._run_extension_hooks('__post_parse_args__', args)
         return args
+
+
+class NovaclientExtensionTest(_ShellTestCase):
 
     def _attach_body(self):
         api = mock.Mock(api_version=VERSION)
@@ -78,3 +86,40 @@ class NovaclientExtensionTest(base.TestCase):
         body = {'server': {'name': 'x'}}
         novaclient_extension.add_fields({'service_provider': 'sp1'}, body)
         self.assertEqual({'server': {'name': 'x'}}, body)
+
+
+class NovaBootTest(_ShellTestCase):
+
+    def _server_body(self):
+        body = {'server': {'name': 'srv', 'imageRef': 'img',
+                           'block_device_mapping_v2': [
+                               {'source_type': 'volume', 'uuid': 'v1'},
+                               {'source_type': 'blank', 'volume_size': 1}]}}
+        novaclient_base.Manager.run_hooks('modify_body_for_create', body)
+        return body['server']
+
+    def test_options_reach_the_create_request(self):
+        args = self._parse(
+            'boot', 'srv', '--flavor', '1', '--image', 'img',
+            '--image-service-provider', 'sp1', '--image-remote-project', 'p1',
+            '--volume-service-provider', 'sp2')
+        self.assertIs(v2_shell.do_boot, args.func)
+        self.assertEqual({
+            'name': 'srv', 'imageRef': 'img',
+            'image_service_provider': 'sp1', 'image_remote_project': 'p1',
+            'block_device_mapping_v2': [
+                {'source_type': 'volume', 'uuid': 'v1',
+                 'service_provider': 'sp2'},
+                {'source_type': 'blank', 'volume_size': 1}]},
+            self._server_body())
+        # The foreign image is not looked up in the home Glance.
+        cs = mock.Mock()
+        self.assertEqual('img', v2_shell._find_image(cs, 'img').id)
+        cs.glance.find_image.assert_not_called()
+
+    def test_boot_without_options_changes_nothing(self):
+        find_image = v2_shell._find_image
+        self._parse('boot', 'srv', '--flavor', '1', '--image', 'img')
+        self.assertIs(find_image, v2_shell._find_image)
+        self.assertNotIn('modify_body_for_create',
+                         novaclient_base.HookableMixin._hooks_map)

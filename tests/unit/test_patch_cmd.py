@@ -259,7 +259,7 @@ class _PatchSetTests:
 class TestNovaPatchSet(_PatchSetTests, base.BaseTestCase):
 
     SERVICE = 'nova'
-    PATCH_COUNT = 6
+    PATCH_COUNT = 9
     CHANGED_LINE = ('nova/volume/cinder.py', 'from nova import exception\n',
                     'from nova import exception as e\n')
 
@@ -269,6 +269,7 @@ class TestNovaPatchSet(_PatchSetTests, base.BaseTestCase):
         self.assertIn('nova/extension_points.py', after)
         self.assertIn(b'extension_points.around(',
                       after['nova/volume/cinder.py'])
+        self.assertIn(b"'image.glance.call'", after['nova/image/glance.py'])
 
     def test_nova_is_the_default_service(self):
         out = io.StringIO()

@@ -30,14 +30,17 @@ def _context(project_id='server-project', roles=('member', 'reader')):
 class TestListRules(base.BaseTestCase):
 
     def test_names_the_rule(self):
-        self.assertEqual([policies.ATTACH_FOREIGN],
+        self.assertEqual([policies.ATTACH_FOREIGN, policies.CREATE_FOREIGN],
                          [rule.name for rule in policies.list_rules()])
-        [rule] = policies.list_rules()
-        self.assertEqual(['project'], rule.scope_types)
+        attach, create = policies.list_rules()
+        self.assertEqual(['project'], attach.scope_types)
         self.assertEqual(
             [{'method': 'POST',
               'path': '/servers/{server_id}/os-volume_attachments'}],
-            rule.operations)
+            attach.operations)
+        self.assertEqual(['project'], create.scope_types)
+        self.assertEqual([{'method': 'POST', 'path': '/servers'}],
+                         create.operations)
 
 
 class TestAuthorize(base.BaseTestCase):

@@ -67,6 +67,22 @@ class RouterTest(base.TestCase):
         self.assertEqual(FOREIGN, self.router.for_volume(
             self.context.elevated(), 'v1'))
 
+    def test_images(self):
+        router.hint_image(self.context, 'i1', FOREIGN)
+        self.assertEqual(FOREIGN, self.router.for_image(self.context, 'i1'))
+        self.lookup.assert_not_called()
+        # A volume hint of the same id says nothing of the image.
+        other = nova_context.RequestContext('u', 'p', is_admin=False)
+        router.hint(other, 'i1', FOREIGN)
+        self.lookup.return_value = (True, None)
+        self.assertIsNone(self.router.for_image(other, 'i1'))
+        self.lookup.assert_called_once_with(other, image_id='i1')
+        self.assertEqual(({}, {'i1': FOREIGN}), router.hints(self.context))
+        # A hint of home decides too.
+        router.hint_image(other, 'i1', None)
+        self.assertIsNone(self.router.for_image(other, 'i1'))
+        self.assertEqual(1, self.lookup.call_count)
+
     def test_learned_attachment(self):
         self.router.learn_attachment('a1', FOREIGN)
         self.assertEqual(FOREIGN, self.router.for_attachment(self.context,
@@ -92,6 +108,21 @@ class LookupTest(base.TestCase):
         self.assertEqual((True, None),
                          router._lookup(self.context, volume_id='v1'))
         db_lookup.assert_called_once_with(self.context, volume_id='v1')
+
+    @mock.patch('nova_mixmatch.db.lookup_image_route',
+                return_value=(True, FOREIGN))
+    @mock.patch('nova_mixmatch.conductor.RouteAPI')
+    def test_images(self, route_api, db_lookup):
+        self.assertEqual((True, FOREIGN),
+                         router._lookup(self.context, image_id='i1'))
+        db_lookup.assert_called_once_with(self.context, 'i1')
+        self.useFixture(fixtures.MockPatchObject(
+            objects_base.NovaObject, 'indirection_api', mock.sentinel.api))
+        route_api.return_value.lookup_image_route.return_value = (True, None)
+        self.assertEqual((True, None),
+                         router._lookup(self.context, image_id='i2'))
+        route_api.return_value.lookup_image_route.assert_called_once_with(
+            self.context, 'i2')
 
     @mock.patch('nova_mixmatch.db.lookup_route')
     @mock.patch('nova_mixmatch.conductor.RouteAPI')
