@@ -19,21 +19,32 @@ service endpoints found in its catalog. A K2K exchange costs a SAML
 round trip through both Keystones, so an identity is kept until its token
 (home or foreign) is about to expire; the caller drops it when the
 foreign cloud refuses it (:meth:`IdentityCache.forget`).
+
+An identity also travels with the request: the process that federated
+it carries it in the request context over the message bus
+(:mod:`~nova_mixmatch.foreign.carried`), and the conductor and the
+compute host that serve the request adopt it instead of exchanging
+again. One K2K exchange per user, provider and project serves the whole
+attach.
 """
 
+import datetime
 import threading
 
+from keystoneauth1 import access
 from keystoneauth1 import discover
 from keystoneauth1 import exceptions as ksa_exception
 from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import session as ks_session
 from nova import context as nova_context
 from oslo_log import log as logging
+from oslo_utils import timeutils
 
 from mixmatch_federation import exception
 from mixmatch_federation import k2k
 from mixmatch_federation import route
 from nova_mixmatch import conf
+from nova_mixmatch.foreign import carried
 from nova_mixmatch.foreign import home
 from nova_mixmatch.foreign import service
 from nova_mixmatch import lru
@@ -50,12 +61,15 @@ class FederatedIdentity:
     :param auth: its K2K plugin, authenticated.
     :param session: a session over ``auth``, with the ``[mixmatch]``
         session options (TLS...).
+    :param home_expires_at: when the home token it came from expires.
     """
 
     def __init__(self, auth: k2k.FederatedAuth,
-                 session: ks_session.Session) -> None:
+                 session: ks_session.Session,
+                 home_expires_at: datetime.datetime) -> None:
         self.auth = auth
         self.session = session
+        self.home_expires_at = home_expires_at
 
     @property
     def project_id(self) -> str:
@@ -72,9 +86,45 @@ class FederatedIdentity:
 
     def expiring(self) -> bool:
         """Whether its home or foreign token is about to expire."""
-        refs = (self.auth.auth_ref, self.auth.home.auth_ref)
-        return any(ref is None or ref.will_expire_soon(k2k.MIN_TOKEN_LIFE)
-                   for ref in refs)
+        ref = self.auth.auth_ref
+        return (ref is None or ref.will_expire_soon(k2k.MIN_TOKEN_LIFE) or
+                timeutils.is_soon(self.home_expires_at, k2k.MIN_TOKEN_LIFE))
+
+    def to_primitive(self) -> dict:
+        """What another process needs to use it: see :meth:`adopt`.
+
+        Holds the foreign token: a bearer token, never to be logged.
+        """
+        return {'service_provider': self.auth.service_provider,
+                'project_id': self.project_id,
+                'auth_url': self.keystone_endpoint,
+                'identity_provider': self.identity_provider,
+                'auth_token': self.auth.auth_ref.auth_token,
+                'body': self.auth.auth_ref._data,
+                'home_expires_at': self.home_expires_at.isoformat()}
+
+    @classmethod
+    def adopt(cls, context: nova_context.RequestContext,
+              primitive: dict) -> 'FederatedIdentity':
+        """The identity another process federated for ``context``.
+
+        It authenticates again from ``context``'s home token, as one of
+        this process's own, once its token is refused or expires.
+        """
+        auth = k2k.FederatedAuth(home.home_auth(context),
+                                 primitive['service_provider'],
+                                 project_id=primitive['project_id'])
+        auth.auth_url = primitive['auth_url']
+        auth.identity_provider = primitive['identity_provider']
+        auth.auth_ref = access.create(body=primitive['body'],
+                                      auth_token=primitive['auth_token'])
+        return cls(auth, _session(auth), timeutils.parse_isotime(
+            primitive['home_expires_at']))
+
+
+def _session(auth):
+    return ks_loading.load_session_from_conf_options(
+        CONF, conf.GROUP.name, auth=auth)
 
 
 class _Keystone:
@@ -111,13 +161,32 @@ class IdentityCache:
 
     def _cached(self, context, service_provider, project_id):
         keystone = self._keystone(service_provider)
-        if keystone is None:
+        identity = None
+        if keystone is not None:
+            key = _identity_key(context, project_id)
+            identity = keystone.identities.get(key)
+            if identity is not None and identity.expiring():
+                keystone.identities.pop(key)
+                identity = None
+        if identity is None:
+            identity = self._adopt(context, service_provider, project_id)
+        return identity
+
+    def _adopt(self, context, service_provider, project_id):
+        """The identity the request carries, if it is still good."""
+        identity = carried.find(context, service_provider, project_id)
+        if identity is None:
             return None
-        key = _identity_key(context, project_id)
-        identity = keystone.identities.get(key)
-        if identity is not None and identity.expiring():
-            keystone.identities.pop(key)
-            identity = None
+        if not isinstance(identity, FederatedIdentity):
+            identity = FederatedIdentity.adopt(context, identity)
+        if identity.expiring():
+            carried.drop(context, service_provider, project_id)
+            return None
+        LOG.debug('Adopted the K2K identity of user %(user)s at service '
+                  'provider %(sp)s, project %(project)s, that the request '
+                  'carries', {'user': context.user_id, 'sp': service_provider,
+                              'project': identity.project_id})
+        self._store(context, service_provider, identity, project_id)
         return identity
 
     def federate(self, context: nova_context.RequestContext,
@@ -133,8 +202,15 @@ class IdentityCache:
             that says why, if either Keystone refuses.
         """
         identity = self._cached(context, service_provider, project_id)
-        if identity is not None:
-            return identity
+        if identity is None:
+            identity = self._exchange_once(context, service_provider,
+                                           project_id)
+        if not home.acts_as_nova(context):
+            # Nova's own identity stays in this process.
+            carried.carry(context, service_provider, identity)
+        return identity
+
+    def _exchange_once(self, context, service_provider, project_id):
         key = (service_provider,) + _identity_key(context, project_id)
         with self._lock:
             lock = self._building.setdefault(key, threading.Lock())
@@ -155,20 +231,25 @@ class IdentityCache:
         return identity
 
     def _exchange(self, context, service_provider, project_id):
-        auth = k2k.FederatedAuth(home.home_auth(context), service_provider,
+        home_auth = home.home_auth(context)
+        auth = k2k.FederatedAuth(home_auth, service_provider,
                                  project_id=project_id)
-        session = ks_loading.load_session_from_conf_options(
-            CONF, conf.GROUP.name, auth=auth)
+        session = _session(auth)
         try:
             auth.get_access(session)
         except ksa_exception.ClientException as exc:
             raise exception.ForeignAuthFailed(
                 service_provider=service_provider, reason=exc)
-        identity = FederatedIdentity(auth, session)
+        identity = FederatedIdentity(auth, session,
+                                     home_auth.auth_ref.expires)
         LOG.info('K2K exchange done for user %(user)s at service provider '
                  '%(sp)s, project %(project)s',
                  {'user': context.user_id, 'sp': service_provider,
                   'project': identity.project_id})
+        self._store(context, service_provider, identity, project_id)
+        return identity
+
+    def _store(self, context, service_provider, identity, project_id):
         with self._lock:
             endpoint = identity.keystone_endpoint
             keystone = self._keystones.setdefault(
@@ -179,7 +260,6 @@ class IdentityCache:
         if project_id is None:
             # Remember the project picked for this user, too.
             keystone.identities.put(_identity_key(context, None), identity)
-        return identity
 
     def resolve(self, context: nova_context.RequestContext,
                 service_provider: str, project_id: str | None = None
@@ -196,7 +276,12 @@ class IdentityCache:
 
     def forget(self, context: nova_context.RequestContext,
                where: route.Route) -> None:
-        """Drop the cached identity of ``context`` at ``where``."""
+        """Drop the identity of ``context`` at ``where``.
+
+        The cached one, and the one the request carries: the next call
+        exchanges again.
+        """
+        carried.drop(context, where.service_provider, where.project_id)
         keystone = self._keystone(where.service_provider)
         if keystone is None:
             return
