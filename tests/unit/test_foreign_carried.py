@@ -26,7 +26,9 @@ from keystoneauth1 import loading as ks_loading
 from nova import context as nova_context
 from oslo_log import formatters
 from oslo_serialization import jsonutils
+from oslo_utils import timeutils
 
+from mixmatch_federation import k2k
 from mixmatch_federation import route
 from nova_mixmatch.foreign import calls
 from nova_mixmatch.foreign import carried
@@ -194,3 +196,99 @@ class CarriedTest(base.CloudTestCase):
         values = redacted.to_dict()
         carried.serialize(redacted, values)
         self.assertNotIn(carried.KEY, values)
+
+
+class RefreshAheadTest(base.CloudTestCase):
+    """An identity is exchanged again before it expires, off the request.
+
+    When the provider's tokens live less than the home token, as in the
+    sandbox: a new exchange then gives one that lives longer.
+    """
+
+    SP_TOKEN_TTL = 1800
+
+    def setUp(self):
+        super().setUp()
+        # the background exchange, run at once
+        self.useFixture(fixtures.MockPatchObject(
+            identities.IdentityCache, '_spawn', staticmethod(
+                lambda func: func())))
+        self.api = identities.IdentityCache(8)
+        self.compute = identities.IdentityCache(8)
+        self.context = self.user_context()
+
+    def later(self, fraction):
+        """The clock moved by fraction of a token's usable life."""
+        usable = self.SP_TOKEN_TTL - k2k.MIN_TOKEN_LIFE
+        timeutils.set_time_override(
+            timeutils.utcnow() +
+            datetime.timedelta(seconds=usable * fraction))
+        self.addCleanup(timeutils.clear_time_override)
+
+    def test_due_identity_serves_and_is_exchanged_again(self):
+        first = self.api.federate(self.context, 'sp1', ROUTE.project_id)
+        self.assertIs(first, self.api.federate(self.user_context(), 'sp1',
+                                               ROUTE.project_id))
+        self.assertEqual(1, self.cloud.ecp_exchanges['sp1'])
+        self.later(1 - identities.REFRESH_AHEAD / 2)
+        # this request still gets the old one; the cache has a new one
+        self.assertIs(first, self.api.federate(self.user_context(), 'sp1',
+                                               ROUTE.project_id))
+        self.assertEqual(2, self.cloud.ecp_exchanges['sp1'])
+        # the new one, issued at the providers' (real) time, is not due
+        timeutils.clear_time_override()
+        second = self.api.federate(self.user_context(), 'sp1',
+                                   ROUTE.project_id)
+        self.assertIsNot(first, second)
+        self.assertGreater(second.expires_at, first.expires_at)
+        self.assertEqual(2, self.cloud.ecp_exchanges['sp1'])
+
+    def test_not_due_early(self):
+        self.api.federate(self.context, 'sp1', ROUTE.project_id)
+        self.later(1 - identities.REFRESH_AHEAD * 2)
+        self.api.federate(self.user_context(), 'sp1', ROUTE.project_id)
+        self.assertEqual(1, self.cloud.ecp_exchanges['sp1'])
+
+    def test_adopted_identity_waits_for_a_newer_one(self):
+        """A compute host takes nova-api's next identity, no exchange."""
+        context = self.user_context()
+        self.api.federate(context, 'sp1', ROUTE.project_id)
+        adopted = self.compute.federate(over_the_bus(context), 'sp1',
+                                        ROUTE.project_id)
+        self.later(1 - identities.REFRESH_AHEAD / 2)
+        self.assertIs(adopted, self.compute.federate(
+            self.user_context(), 'sp1', ROUTE.project_id))
+        self.assertEqual(1, self.cloud.ecp_exchanges['sp1'])
+        # nova-api's next request: it refreshes, then carries the new one
+        self.api.federate(self.user_context(), 'sp1', ROUTE.project_id)
+        timeutils.clear_time_override()
+        context = self.user_context()
+        newer = self.api.federate(context, 'sp1', ROUTE.project_id)
+        self.assertEqual(2, self.cloud.ecp_exchanges['sp1'])
+        received = over_the_bus(context)
+        self.assertEqual(
+            newer.auth.auth_ref.auth_token,
+            self.compute.federate(received, 'sp1',
+                                  ROUTE.project_id).auth.auth_ref.auth_token)
+        # ...and keeps it for the next requests
+        self.assertEqual(
+            newer.auth.auth_ref.auth_token,
+            self.compute.federate(self.user_context(), 'sp1',
+                                  ROUTE.project_id).auth.auth_ref.auth_token)
+        self.assertEqual(2, self.cloud.ecp_exchanges['sp1'])
+
+    def test_not_due_when_the_home_token_ends_first(self):
+        """A new exchange would not outlive the home token: no use."""
+        self.cloud._sp_token_ttl = 7200
+        self.api.federate(self.context, 'sp1', ROUTE.project_id)
+        self.later(1)
+        self.api.federate(self.user_context(), 'sp1', ROUTE.project_id)
+        self.assertEqual(1, self.cloud.ecp_exchanges['sp1'])
+
+    def test_failed_refresh_leaves_the_old_one(self):
+        first = self.api.federate(self.context, 'sp1', ROUTE.project_id)
+        self.later(1 - identities.REFRESH_AHEAD / 2)
+        self.cloud.set_down('sp1', keystone=True)
+        self.assertIs(first, self.api.federate(self.user_context(), 'sp1',
+                                               ROUTE.project_id))
+        self.assertEqual(set(), self.api._refreshing)
