@@ -73,16 +73,20 @@ def drop(context: Context, service_provider: str,
 
 def serialize(context: Context, values: dict) -> None:
     """Extension ``rpc.serialize_context``: the identities, as primitives."""
+    if not CONF.mixmatch.enabled:
+        return
     identities = getattr(context, KEY, None)
-    if CONF.mixmatch.enabled and identities:
+    if identities:
         values[KEY] = [item if isinstance(item, dict) else
                        item.to_primitive() for item in identities.values()]
 
 
 def deserialize(values: dict, context: Context) -> None:
     """Extension ``rpc.deserialize_context``: the identities received."""
+    if not CONF.mixmatch.enabled:
+        return
     primitives = values.get(KEY)
-    if CONF.mixmatch.enabled and primitives:
+    if primitives:
         setattr(context, KEY, {
             (p['service_provider'], p['project_id']): p
             for p in primitives})
