@@ -450,6 +450,8 @@ def _table(results):
         for label, r in memory.items():
             lines.append('  %-50s %7.1f MiB, %d cached' % (
                 label, r['rss_mib'], r['cached']))
+        lines.append('  (a foreign token body, as a request carries it: '
+                     '%d bytes)' % r['token_body_bytes'])
     return lines
 
 
@@ -458,6 +460,8 @@ def main(argv=None, sb=None):
                                      description=__doc__.split('\n')[0])
     parser.add_argument('--samples', type=int, default=20,
                         help='interleaved attach samples of each kind')
+    parser.add_argument('--k2k-attaches', type=int, default=50,
+                        help='attaches of the K2K counts (warm; spread)')
     parser.add_argument('--list-runs', type=int, default=5)
     parser.add_argument('--only', action='append', choices=PARTS)
     parser.add_argument('--output', default=str(
@@ -472,7 +476,7 @@ def main(argv=None, sb=None):
         if 'attach' in parts:
             results['attach'] = bench_attach(cloud, args.samples)
         if 'k2k' in parts:
-            results['k2k'] = bench_k2k(cloud)
+            results['k2k'] = bench_k2k(cloud, args.k2k_attaches)
         if 'profile' in parts:
             results['profile'] = bench_profile(cloud)
     finally:
