@@ -256,6 +256,7 @@ def bench_attach(cloud, samples):
     }
     raw = {kind: {'attach': [], 'detach': []}
            for kind in ('local', 'foreign cold', 'foreign warm')}
+    cloud.sp_exchanges.mark()
     for i in range(samples):
         cold_user = cloud.new_user()   # logged in before the clock runs
         kinds['foreign cold'] = lambda: cloud.attach_detach(
@@ -272,6 +273,11 @@ def bench_attach(cloud, samples):
     result = {kind: {op: {'samples': values, **summary(values)}
                      for op, values in ops.items()}
               for kind, ops in raw.items()}
+    # each cold user's exchanges, as the provider counts them
+    per_user = [n for user, n in cloud.sp_exchanges.count_by().items()
+                if user.startswith('bench-')]
+    result['cold user exchanges'] = {
+        str(n): per_user.count(n) for n in sorted(set(per_user))}
     local_median = {op: result['local'][op]['median']
                     for op in ('attach', 'detach')}
     result['ratios'] = {
@@ -420,6 +426,10 @@ def _table(results):
                     kind, op, r['median'], r['min'], r['max'], r['n']))
         for label, ratio in attach['ratios'].items():
             lines.append('  %-30s %5.2f x' % (label, ratio))
+        lines.append('  K2K exchanges per cold user at the provider '
+                     '(exchanges: users): %s' % ', '.join(
+                         '%s: %d' % kv
+                         for kv in attach['cold user exchanges'].items()))
     k2k = results.get('k2k')
     if k2k:
         lines.append('K2K exchanges: SAML assertions at the home Keystone '
