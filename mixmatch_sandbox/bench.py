@@ -123,7 +123,7 @@ class LogCounter:
 
 #: gunicorn (base.ACCESS_LOG_FORMAT): request, status, ms, user agent.
 _GUNICORN = re.compile(r'\[(?P<time>[^]]+)\] "(?P<request>\S+ \S+) \S+" '
-                       r'(?P<status>\d+) (?P<ms>\d+)ms "(?P<agent>\S*)')
+                       r'(?P<status>\d+) (?P<ms>\d+)ms "(?P<agent>[^" ]*)')
 #: the provider's Apache ("timed"): request, status, bytes, microseconds.
 _APACHE = re.compile(r'\[(?P<time>[^]]+)\] "(?P<request>\S+ \S+) \S+" '
                      r'(?P<status>\d+) \S+ (?P<us>\d+)')
