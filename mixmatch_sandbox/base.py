@@ -35,6 +35,9 @@ import urllib.request
 
 CHECKOUT = pathlib.Path(__file__).resolve().parent.parent
 HOST = '127.0.0.1'
+#: gunicorn's access log: time, request line, status, milliseconds,
+#: user agent (the calling process).
+ACCESS_LOG_FORMAT = '%(t)s "%(r)s" %(s)s %(M)sms "%(a)s"'
 _LOCK = threading.RLock()
 
 
@@ -474,6 +477,10 @@ class Sandbox:
             # request may meet the server closing it (connection reset)
             '--keep-alive', '75',
             '--no-control-socket', '--bind', self.address(name),
+            # every request with its time (ms): tox -e bench counts and
+            # profiles from them
+            '--access-logfile', self.log(name + '-access'),
+            '--access-logformat', ACCESS_LOG_FORMAT,
             '--chdir', self.path('wsgi', 'x').parent,
             '--timeout', '120', self._wsgi_name(name) + ':application'])
         self.wait_http(self.url(name, path), timeout=120, name=name)

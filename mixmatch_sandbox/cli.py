@@ -50,7 +50,15 @@ def main(argv=None):
                                      'home-demo: export its credentials '
                                      'openrc-style (nova reads no '
                                      'clouds.yaml)')
-    args = parser.parse_args(argv)
+    sub.add_parser('bench', add_help=False,
+                   help='up, then the benchmark: local and foreign '
+                        'attaches, K2K exchanges, provider lists, memory '
+                        '(bench/results.json; bench --help)')
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.command != 'bench':
+        parser.error('unrecognized arguments: %s' % ' '.join(rest))
+    # the benchmark's own options: mixmatch-sandbox bench --help
+    args.options = rest
     sb = base.Sandbox(args.dir)
     try:
         return COMMANDS[args.command](sb, args) or 0
@@ -67,7 +75,7 @@ def _in_venv(sb, args):
     os.environ[IN_VENV] = '1'
     argv = [sb.python, '-m', 'mixmatch_sandbox.cli', '--dir', str(sb.dir),
             args.command] + (['--keep'] if getattr(args, 'keep', False)
-                             else [])
+                             else []) + getattr(args, 'options', [])
     sys.stdout.flush()
     os.execv(sb.python, argv)
 
@@ -179,8 +187,14 @@ def demo(sb, args):
     return demo_mod.main(sb, keep=args.keep, up=lambda: up(sb, args))
 
 
+def bench(sb, args):
+    up(sb, args)
+    from mixmatch_sandbox import bench as bench_mod
+    return bench_mod.main(args.options, sb)
+
+
 COMMANDS = {'up': up, 'status': status, 'down': down, 'env': env,
-            'demo': demo}
+            'demo': demo, 'bench': bench}
 
 
 if __name__ == '__main__':

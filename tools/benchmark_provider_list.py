@@ -19,7 +19,10 @@ K2K: each list does one exchange per provider), and removes them at the
 end. Run it with the sandbox venv, the sandbox up::
 
     MIXMATCH_SANDBOX_PORT_BASE=... .sandbox/venv/bin/python \
-        tools/benchmark_provider_list.py [--runs N]
+        tools/benchmark_provider_list.py [--runs N] [--json]
+
+(``tox -e bench`` runs it with ``--json``: the table and every sample,
+as JSON.)
 
 It prints, per provider count, the median of N runs of:
 
@@ -34,6 +37,7 @@ It prints, per provider count, the median of N runs of:
 
 import argparse
 import functools
+import json
 import os
 import statistics
 import subprocess
@@ -52,13 +56,13 @@ from mixmatch_sandbox import demo
 COUNTS = (1, 2, 4, 8)
 
 
-def _median(func, runs):
+def _samples(func, runs):
     times = []
     for _ in range(runs):
         start = time.monotonic()
         func()
         times.append(time.monotonic() - start)
-    return statistics.median(times)
+    return times
 
 
 def _check(outcomes, sp_ids):
@@ -70,6 +74,8 @@ def _check(outcomes, sp_ids):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--runs', type=int, default=5)
+    parser.add_argument('--json', action='store_true',
+                        help='print the table and the samples as JSON')
     args = parser.parse_args()
     sb = base.Sandbox(os.environ.get('MIXMATCH_SANDBOX_DIR'))
     user = demo.Clients(sb)
@@ -79,8 +85,10 @@ def main():
                'volume', 'list', '-f', 'value']
     env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(sb.path('clouds.yaml')))
     labels = ('fan-out', 'serial', 'command', 'warm fan-out', 'warm command')
-    print('providers ' + ' '.join('%13s' % label for label in labels))
-    results = {}
+    table = ['providers ' + ' '.join('%13s' % label for label in labels)]
+    show = (lambda line: None) if args.json else print
+    show(table[0])
+    results, samples = {}, {}
     ids = ['bench-%d' % n for n in range(1, max(COUNTS) + 1)]
     with tempfile.TemporaryDirectory(prefix='mixmatch-k2k-') as warm_cache, \
             federation.service_providers(sb, ids):
@@ -107,16 +115,24 @@ def main():
                     env=env, check=True, stdout=subprocess.DEVNULL)
 
             warm_fan_out()   # fills the cache
-            results[count] = [_median(f, args.runs) for f in (
-                fan_out, serial, cli, warm_fan_out,
-                functools.partial(cli, '--os-mixmatch-k2k-cache',
-                                  warm_cache))]
-            print('%-9d ' % count + ' '.join(
+            funcs = (fan_out, serial, cli, warm_fan_out,
+                     functools.partial(cli, '--os-mixmatch-k2k-cache',
+                                       warm_cache))
+            samples[count] = {label: _samples(f, args.runs)
+                              for label, f in zip(labels, funcs)}
+            results[count] = [statistics.median(samples[count][label])
+                              for label in labels]
+            table.append('%-9d ' % count + ' '.join(
                 '%13.3f' % t for t in results[count]))
+            show(table[-1])
     one, eight = results[min(COUNTS)], results[max(COUNTS)]
-    print('%d providers / 1: ' % max(COUNTS) + ', '.join(
-        '%s %.2f x' % (label, e / o)
-        for label, e, o in zip(labels, eight, one)) + ' (goal: 1.5 x)')
+    ratios = {label: e / o for label, e, o in zip(labels, eight, one)}
+    table.append('%d providers / 1: ' % max(COUNTS) + ', '.join(
+        '%s %.2f x' % item for item in ratios.items()) + ' (goal: 1.5 x)')
+    show(table[-1])
+    if args.json:
+        print(json.dumps({'table': table, 'runs': args.runs,
+                          'ratios_8_to_1': ratios, 'samples': samples}))
 
 
 if __name__ == '__main__':

@@ -29,3 +29,6 @@ stestr --test-path "$site/nova/tests/unit" --top-dir "$site" \
 # nova/manager.py (the services' periodic tasks)
 stestr --test-path "$site/nova/tests/unit" --top-dir "$site" \
     run --no-discover nova.tests.unit.test_manager
+# nova/rpc.py (the request context on the message bus)
+stestr --test-path "$site/nova/tests/unit" --top-dir "$site" \
+    run --no-discover nova.tests.unit.test_rpc

@@ -173,6 +173,11 @@ def service_provider(sb, cloud: str, token_life: int):
             # entity id); keystone matches it against the IdP's remote ids.
             'federation': {'remote_id_attribute': 'Shib-Identity-Provider'},
             'token': {'expiration': token_life},
+            # bcrypt at its cheapest cost, as at home: with tokens this
+            # short-lived the provider's services log in every two minutes,
+            # and each login on the default cost stalled a foreign attach
+            # for over a second on a loaded machine (tox -e bench)
+            'identity': {'password_hash_rounds': 4},
         }, sb.keystone_url(cloud))
     with sb.step('%s: keystone uwsgi' % cloud):
         sb.start(uwsgi, [

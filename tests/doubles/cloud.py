@@ -114,15 +114,19 @@ class CloudDouble(fixtures.Fixture):
 
     def __init__(self, service_providers=('sp1',), token_ttl=3600,
                  ssl_context=None,
-                 cinder_types=('block-storage', 'volumev3')):
+                 cinder_types=('block-storage', 'volumev3'),
+                 sp_token_ttl=None):
         """With ``ssl_context`` (server side), every part speaks HTTPS.
 
         ``cinder_types``: the service types of Cinder in every catalog.
+        Tokens live ``token_ttl`` seconds, those of the service providers
+        ``sp_token_ttl`` if given.
         """
         super().__init__()
         self._sp_ids = tuple(service_providers)
         self._cinder_types = tuple(cinder_types)
         self._token_ttl = token_ttl
+        self._sp_token_ttl = sp_token_ttl or token_ttl
         self._ssl_context = ssl_context
 
     def _setUp(self):
@@ -254,7 +258,8 @@ class CloudDouble(fixtures.Fixture):
         self._tokens[tid] = dict(
             realm=realm, user_id=user_id, user_name=user_name, roles=roles,
             project_id=project_id, methods=methods, issued_at=now,
-            expires_at=now + datetime.timedelta(seconds=self._token_ttl),
+            expires_at=now + datetime.timedelta(seconds=(
+                self._token_ttl if realm == 'home' else self._sp_token_ttl)),
             home_user=home_user, home_project=home_project)
         return tid
 

@@ -34,11 +34,14 @@ class CloudTestCase(TestCase):
     """With the HTTP double of a home Keystone and two service providers."""
 
     TOKEN_TTL = 3600
+    #: the service providers' (None: TOKEN_TTL)
+    SP_TOKEN_TTL = None
 
     def setUp(self):
         super().setUp()
         self.cloud = self.useFixture(cloud.CloudDouble(
-            service_providers=('sp1', 'sp2'), token_ttl=self.TOKEN_TTL))
+            service_providers=('sp1', 'sp2'), token_ttl=self.TOKEN_TTL,
+            sp_token_ttl=self.SP_TOKEN_TTL))
         self.flags(enabled=True, home_auth_url=self.cloud.home_auth_url)
 
     def user_context(self, user_id='alice', project_id='home-project'):

@@ -194,7 +194,8 @@ class ForeignClientsTest(base.CloudTestCase):
         small = identities.IdentityCache(1)
         small.federate(self.context, 'sp1', ROUTE.project_id)
         small.federate(self.user_context('bob'), 'sp1', 'k2k-home-project')
-        small.federate(self.context, 'sp1', ROUTE.project_id)
+        # alice's next request
+        small.federate(self.user_context(), 'sp1', ROUTE.project_id)
         self.assertEqual(3, self.cloud.ecp_exchanges['sp1'])
 
     def test_forget(self):
