@@ -25,6 +25,7 @@ from keystoneauth1 import session as ks_session
 from mixmatch_sandbox import clouds
 
 __all__ = ['REGION', 'ADMIN', 'DEMO', 'SERVICE_PROJECT', 'CLOUDS_YAML',
+           'CLOUDS_YAML_MOC',
            'secret', 'password_auth', 'admin_session', 'service_auth',
            'authtoken', 'clouds_yaml']
 
@@ -39,6 +40,8 @@ SERVICE_PROJECT = 'service'
 #: clouds.yaml: (cloud, user, project), named <cloud>-<user>
 CLOUDS_YAML = ((clouds.HOME, ADMIN, ADMIN), (clouds.HOME, DEMO, DEMO),
                (clouds.FOREIGN, ADMIN, ADMIN))
+#: and with three clouds
+CLOUDS_YAML_MOC = ((clouds.MOC, ADMIN, ADMIN), (clouds.MOC, DEMO, DEMO))
 
 
 def secret(sb, cloud: str, name: str) -> str:
@@ -92,7 +95,9 @@ def clouds_yaml(sb):
                 '    region_name: %s\n    identity_api_version: 3\n'
                 % (cloud, user, sb.keystone_url(cloud), user,
                    secret(sb, cloud, user), project, REGION))
-    text = 'clouds:\n' + ''.join(entry(*e) for e in CLOUDS_YAML)
+    entries = CLOUDS_YAML + (CLOUDS_YAML_MOC if sb.cloud_count == 3
+                             else ())
+    text = 'clouds:\n' + ''.join(entry(*e) for e in entries)
     path = sb.clouds_yaml()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, 'w') as out:
