@@ -107,7 +107,7 @@ def default_mapping(project_prefix: str = DEFAULT_PROJECT_PREFIX,
             rule([SERVICE_ROLE], SERVICE_ROLE, services_group)]
 
 
-def chained_mapping(remote_domain: str, local_domain: str,
+def chained_mapping(own_domain: str, remote_domain: str, local_domain: str,
                     project_prefix: str = DEFAULT_PROJECT_PREFIX,
                     home_roles: typing.Sequence[str] = DEFAULT_HOME_ROLES,
                     services_group: str | None = None) -> list[dict]:
@@ -127,9 +127,14 @@ def chained_mapping(remote_domain: str, local_domain: str,
 
     NU's own users and services keep :func:`default_mapping`'s rules,
     except in ``remote_domain``: NU can place no user of its own in a
-    project of MOC's here, nor a user of MOC's anywhere else.
+    project of MOC's here, nor a user of MOC's anywhere else. Every user
+    (shadow user) is in ``own_domain``, the identity provider's domain
+    here, as with :func:`default_mapping`; the schema (2.0) that lets a
+    project name its domain needs the default said.
     """
     def not_chained(rule):
+        for local in rule['local']:
+            local['domain'] = {'name': own_domain}
         rule['remote'] += [
             {'type': 'openstack_user_domain', 'not_any_of': [remote_domain]},
             {'type': 'openstack_project_domain',
@@ -138,6 +143,7 @@ def chained_mapping(remote_domain: str, local_domain: str,
 
     chained = {
         'local': [{'user': {'name': '{0}', 'type': 'ephemeral'},
+                   'domain': {'name': own_domain},
                    'projects': [{'name': '{1}',
                                  'domain': {'name': local_domain},
                                  'roles': [{'name': 'member'}]}]}],
@@ -211,8 +217,8 @@ def register_identity_provider(
             for d in domains:
                 ks.grant_inherited(d['id'], group['id'], ks.role_id(role))
         if chained:
-            rules = chained_mapping(chained[0], chained[1], project_prefix,
-                                    home_roles, group['id'])
+            rules = chained_mapping(domain_name, chained[0], chained[1],
+                                    project_prefix, home_roles, group['id'])
         else:
             rules = default_mapping(project_prefix, home_roles, group['id'])
     mapping = {'rules': rules}
@@ -220,7 +226,8 @@ def register_identity_provider(
         mapping['schema_version'] = CHAINED_SCHEMA_VERSION
     mapping_id = '%s_%s' % (idp_id, PROTOCOL)
     report.append(('mapping %s' % mapping_id, ks.put_or_patch(
-        '%s/mappings/%s' % (FEDERATION, mapping_id), 'mapping', mapping)))
+        '%s/mappings/%s' % (FEDERATION, mapping_id), 'mapping', mapping,
+        with_changes=('schema_version',))))
 
     report.append(('protocol %s of %s' % (PROTOCOL, idp_id),
                    ks.put_or_patch('%s/protocols/%s' % (idp_path, PROTOCOL),

@@ -66,7 +66,10 @@ def _keystone(sb):
         keystone.identity_provider(sb, CLOUD)
         return
     keystone.service_provider(sb, CLOUD, identity_provider=True)
-    # shibd starts once MOC's Keystone is up (federation.wire)
+    # mod_shib reads shibd's config; shibd starts once MOC's Keystone is
+    # up (here, or in federation.wire)
+    with sb.step('home: shibd'):
+        shibboleth.shibd(sb, CLOUD, *clouds.identity_providers(sb, CLOUD))
     with sb.step('home: apache2 + mod_shib'):
         shibboleth.apache(sb, CLOUD)
         sb.wait_http(sb.keystone_url(CLOUD), name=keystone.uwsgi_name(CLOUD))

@@ -97,6 +97,17 @@ class TestKeystone(testtools.TestCase):
         self.assertEqual({'service_provider': {'sp_url': 's'}},
                          patch.last_request.json())
 
+    def test_fields_sent_with_every_change(self):
+        path = '/OS-FEDERATION/mappings/m'
+        body = {'rules': ['new'], 'schema_version': '2.0'}
+        self.requests.get(URL + path, json={
+            'mapping': {'rules': ['old'], 'schema_version': '2.0'}})
+        patch = self.requests.patch(URL + path, json={})
+        self.assertEqual('updated', self.ks.put_or_patch(
+            path, 'mapping', body, with_changes=('schema_version',)))
+        # Keystone checks the rules of a patch by the schema it names
+        self.assertEqual({'mapping': body}, patch.last_request.json())
+
     def test_immutable_field_refused(self):
         self.requests.get(URL + self.path, json={
             'service_provider': dict(self.body, domain_id='x')})
@@ -216,12 +227,14 @@ class TestChainedMapping(testtools.TestCase):
         federation_opts.register_opts(conf)
         conf([], default_config_files=[])
         self.useFixture(fixtures.MockPatchObject(utils, 'CONF', conf))
-        rules = federation.chained_mapping('moc', 'bu-moc',
+        rules = federation.chained_mapping('nu', 'moc', 'bu-moc',
                                            services_group='gid')
-        utils.validate_mapping_structure(
-            {'rules': rules,
-             'schema_version': federation.CHAINED_SCHEMA_VERSION})
-        self.processor = utils.RuleProcessor('nu_saml2', rules)
+        mapping = {'id': 'nu_saml2', 'rules': rules,
+                   'schema_version': federation.CHAINED_SCHEMA_VERSION}
+        utils.validate_mapping_structure(mapping)
+        # the processor of the mapping's schema, as Keystone picks it
+        self.processor = utils.create_attribute_mapping_rules_processor(
+            mapping)
 
     def process(self, user, project, user_domain, project_domain,
                 roles='member'):
@@ -237,15 +250,18 @@ class TestChainedMapping(testtools.TestCase):
                           *assertion)
 
     def test_a_chained_user_reaches_the_project_of_its_own_idp(self):
+        mapped = self.process('demo', 'k2k-demo', 'moc', 'moc')
         self.assertEqual(
             [{'name': 'k2k-demo', 'domain': {'name': 'bu-moc'},
-              'roles': [{'name': 'member'}]}],
-            self.process('demo', 'k2k-demo', 'moc', 'moc')['projects'])
+              'roles': [{'name': 'member'}]}], mapped['projects'])
+        self.assertEqual({'name': 'nu'}, mapped['user']['domain'])
 
     def test_own_users_keep_the_default_rules(self):
+        mapped = self.process('demo', 'demo', 'Default', 'Default')
         self.assertEqual(
-            [{'name': 'k2k-demo', 'roles': [{'name': 'member'}]}],
-            self.process('demo', 'demo', 'Default', 'Default')['projects'])
+            [{'name': 'k2k-demo', 'domain': {'name': 'nu'},
+              'roles': [{'name': 'member'}]}], mapped['projects'])
+        self.assertEqual({'name': 'nu'}, mapped['user']['domain'])
         nova = self.process('nova', 'service', 'Default', 'Default',
                             'service;admin')
         self.assertEqual(['gid'], nova['group_ids'])
