@@ -123,7 +123,10 @@ def chained_mapping(own_domain: str, remote_domain: str, local_domain: str,
     gave the project (``<prefix><MOC project>``). Such a user becomes the
     member of the project of that name in ``local_domain``: the one this
     cloud's own mapping of MOC gives the same MOC project (same prefix),
-    made there at the first MOC login or now.
+    made there at the first MOC login or now. Its name here is
+    ``<name>@<remote_domain>``: Keystone knows a federated user by its
+    identity provider and name, and NU's own ``demo`` must not be MOC's
+    ``demo`` here.
 
     NU's own users and services keep :func:`default_mapping`'s rules,
     except in ``remote_domain``: NU can place no user of its own in a
@@ -142,7 +145,8 @@ def chained_mapping(own_domain: str, remote_domain: str, local_domain: str,
         return rule
 
     chained = {
-        'local': [{'user': {'name': '{0}', 'type': 'ephemeral'},
+        'local': [{'user': {'name': '{0}@' + remote_domain,
+                            'type': 'ephemeral'},
                    'domain': {'name': own_domain},
                    'projects': [{'name': '{1}',
                                  'domain': {'name': local_domain},

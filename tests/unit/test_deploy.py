@@ -255,6 +255,8 @@ class TestChainedMapping(testtools.TestCase):
             [{'name': 'k2k-demo', 'domain': {'name': 'bu-moc'},
               'roles': [{'name': 'member'}]}], mapped['projects'])
         self.assertEqual({'name': 'nu'}, mapped['user']['domain'])
+        # not NU's own demo (below)
+        self.assertEqual('demo@moc', mapped['user']['name'])
 
     def test_own_users_keep_the_default_rules(self):
         mapped = self.process('demo', 'demo', 'Default', 'Default')
@@ -262,6 +264,7 @@ class TestChainedMapping(testtools.TestCase):
             [{'name': 'k2k-demo', 'domain': {'name': 'nu'},
               'roles': [{'name': 'member'}]}], mapped['projects'])
         self.assertEqual({'name': 'nu'}, mapped['user']['domain'])
+        self.assertEqual('demo', mapped['user']['name'])
         nova = self.process('nova', 'service', 'Default', 'Default',
                             'service;admin')
         self.assertEqual(['gid'], nova['group_ids'])
