@@ -94,7 +94,9 @@ class Sandbox:
         # list it; the logs are root's only.
         _private_dir(self.dir, 0o711)
         _private_dir(self.dir / 'logs', 0o700)
-        self.venv = self.dir / 'venv'
+        # several state directories may share one venv
+        venv = os.environ.get('MIXMATCH_SANDBOX_VENV')
+        self.venv = pathlib.Path(venv) if venv else self.dir / 'venv'
         self.python = self.bin('python')
         # One clock for a command and the processes it re-executes.
         self.started = float(os.environ.setdefault(
