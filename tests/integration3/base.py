@@ -29,6 +29,9 @@ from mixmatch_sandbox import credentials
 from mixmatch_sandbox import demo
 from tests.integration import base
 
+#: MOC's demo's project at NU and at BU, in domain moc (the default mapping)
+PROJECT = 'k2k-' + credentials.DEMO
+
 
 class TestCase(base.TestCase):
 

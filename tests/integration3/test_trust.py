@@ -30,7 +30,7 @@ from mixmatch_sandbox import credentials
 from mixmatch_sandbox import demo
 from tests.integration3 import base
 
-PROJECT = 'k2k-' + credentials.DEMO
+PROJECT = base.PROJECT
 
 
 class TestChainedTrust(base.TestCase):
