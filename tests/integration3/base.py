@@ -27,6 +27,7 @@ from mixmatch_sandbox.clouds import foreign
 from mixmatch_sandbox.clouds import moc
 from mixmatch_sandbox import credentials
 from mixmatch_sandbox import demo
+from mixmatch_sandbox import seed
 from tests.integration import base
 
 #: MOC's demo's project at NU and at BU, in domain moc (the default mapping)
@@ -38,6 +39,21 @@ class TestCase(base.TestCase):
     CLOUDS = 3
     CLIENTS = demo.MocClients
     SERVICE_PROVIDER = moc.BU
+
+    def home_user(self, role, project):
+        """A session at NU of a new MOC user with role on MOC's project.
+
+        By K2K from MOC, as MOC's demo's; the user is deleted at cleanup.
+        """
+        name = self.name()
+        seed.ensure_user(self.sb.keystone(moc.CLOUD), self.sb, moc.CLOUD,
+                         name, project, [role])
+        admin = credentials.admin_session(self.sb, moc.CLOUD)
+        keystone = self.sb.keystone_url(moc.CLOUD)
+        user = admin.get(keystone + '/users', params={'name': name}).json()[
+            'users'][0]['id']
+        self.addCleanup(admin.delete, keystone + '/users/' + user)
+        return demo.MocClients(self.sb, name, project).home
 
     def at_bu(self, auth, project_name=None, project_id=None,
               domain=moc.CLOUD, sp=moc.BU):
