@@ -16,6 +16,7 @@
 Clouds`; the commands are in the ``openstack.mixmatch.v1`` group.
 """
 
+from keystoneauth1 import session as ks_session
 from osc_lib import utils
 
 from mixmatch_client import cache
@@ -30,7 +31,14 @@ API_VERSIONS = ('1',)
 def make_client(instance):
     """The home cloud and its service providers, as the user sees them."""
     directory = instance.get_configuration().get('mixmatch_k2k_cache')
-    return clouds.Clouds(instance.session, interface=instance.interface,
+    session = instance.session
+    if instance.auth is not session.auth:
+        # osc's --os-service-provider: the command's auth is the K2K one,
+        # the session keeps the identity provider's
+        session = ks_session.Session(
+            auth=instance.auth, verify=session.verify, cert=session.cert,
+            timeout=session.timeout, app_name='mixmatch')
+    return clouds.Clouds(session, interface=instance.interface,
                          region_name=instance.region_name,
                          cache=cache.K2KCache(directory) if directory
                          else None)

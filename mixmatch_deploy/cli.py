@@ -106,6 +106,19 @@ def _parser(argv):
                      help='home project name whose mapped project to create '
                           'now (otherwise Keystone creates it at first '
                           'login); repeatable')
+    idp.add_argument('--authorization-ttl', type=int, metavar='MINUTES',
+                     help='how long the groups a mapping gives stay after '
+                          'a login; an identity provider whose users this '
+                          'cloud asserts onwards (chained K2K) needs it')
+    idp.add_argument('--chained-remote-domain', metavar='DOMAIN',
+                     help='chained K2K: the identity provider is a service '
+                          'provider of another one, whose users it keeps '
+                          'in its domain DOMAIN; they are mapped into the '
+                          'projects of --chained-local-domain here')
+    idp.add_argument('--chained-local-domain', metavar='DOMAIN',
+                     help='chained K2K: the domain of the projects this '
+                          'cloud maps the other identity provider\'s '
+                          'users to')
     idp.set_defaults(func=register_identity_provider)
 
     nova_cmd = sub.add_parser('nova', help='write [mixmatch] in a nova.conf')
@@ -169,6 +182,10 @@ def register_service_provider(args):
 
 
 def register_identity_provider(args):
+    chained = (args.chained_remote_domain, args.chained_local_domain)
+    if any(chained) and not all(chained):
+        raise exception.ConfigureError(
+            '--chained-remote-domain and --chained-local-domain go together')
     rules = None
     if args.mapping_file:
         rules = json.loads(args.mapping_file.read_text())
@@ -178,7 +195,8 @@ def register_identity_provider(args):
         _keystone(args), args.id, args.remote_id, domain=args.domain,
         rules=rules, project_prefix=args.project_prefix,
         home_roles=args.home_role or federation.DEFAULT_HOME_ROLES,
-        projects=args.project))
+        projects=args.project, authorization_ttl=args.authorization_ttl,
+        chained=chained if all(chained) else None))
 
 
 def configure_nova(args):

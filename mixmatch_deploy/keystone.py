@@ -49,11 +49,15 @@ class Keystone:
         return resp.json()
 
     def put_or_patch(self, path: str, key: str, body: Ref,
-                     immutable: typing.Iterable[str] = ()) -> str:
+                     immutable: typing.Iterable[str] = (),
+                     with_changes: typing.Iterable[str] = ()) -> str:
         """Create ``path`` with ``body`` (PUT) or patch what differs.
 
         :param immutable: fields that cannot change once created: a
             difference there is an error (delete the object first).
+        :param with_changes: fields of body sent in every patch (a
+            mapping's ``schema_version``, by which Keystone checks the
+            rules of the patch).
         :returns: the outcome.
         """
         found = self._get(path)
@@ -70,6 +74,7 @@ class Keystone:
                    if k not in immutable and found.get(k) != v}
         if not changes:
             return UNCHANGED
+        changes.update((k, body[k]) for k in with_changes if k in body)
         _check(self.client.patch(path, json={key: changes}, raise_exc=False))
         return UPDATED
 

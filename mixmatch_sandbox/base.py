@@ -72,6 +72,11 @@ class Sandbox:
         'cinder-foreign': 102,
         'memcached-foreign': 103,         # the foreign Keystone's cache
         'glance-foreign': 104,
+        # three clouds (--clouds 3): the home Keystone is also a service
+        # provider, of MOC's, behind Apache + mod_shib on keystone-home
+        'keystone-home-uwsgi': 6,
+        'memcached-home': 7,
+        'keystone-moc': 200,
     }
     DEFAULT_PORT_BASE = 25000
     # Some forty services each keep a pool of connections: Debian's limit
@@ -80,7 +85,11 @@ class Sandbox:
     MARIADB_CONNECTIONS_SQL = ('SET GLOBAL max_connections = '
                                'GREATEST(@@GLOBAL.max_connections, 1000);')
     # ports that do not speak HTTP (uwsgi protocol, memcached)
-    NOT_HTTP = {'keystone-foreign-uwsgi', 'memcached-foreign'}
+    NOT_HTTP = {'keystone-foreign-uwsgi', 'memcached-foreign',
+                'keystone-home-uwsgi', 'memcached-home'}
+    #: how many clouds a state directory runs: 2 (home and foreign) or 3
+    #: (MOC's Keystone too, the identity provider of both)
+    CLOUD_COUNTS = (2, 3)
 
     def __init__(self, dir=None):
         dir = dir or os.environ.get('MIXMATCH_SANDBOX_DIR')
@@ -90,7 +99,9 @@ class Sandbox:
         # list it; the logs are root's only.
         _private_dir(self.dir, 0o711)
         _private_dir(self.dir / 'logs', 0o700)
-        self.venv = self.dir / 'venv'
+        # several state directories may share one venv
+        venv = os.environ.get('MIXMATCH_SANDBOX_VENV')
+        self.venv = pathlib.Path(venv) if venv else self.dir / 'venv'
         self.python = self.bin('python')
         # One clock for a command and the processes it re-executes.
         self.started = float(os.environ.setdefault(
@@ -133,6 +144,28 @@ class Sandbox:
     def etc(self, service, name):
         """<dir>/etc/<service>/<name>: a config file of service."""
         return self.path('etc', service, name)
+
+    # Mode
+
+    @property
+    def cloud_count(self):
+        """2 or 3: what ``up`` made of this state directory (default 2)."""
+        f = self.dir / 'clouds'
+        return int(f.read_text()) if f.exists() else self.CLOUD_COUNTS[0]
+
+    def set_cloud_count(self, count):
+        """Record the mode; a running sandbox keeps the one it has."""
+        if count == self.cloud_count:
+            return
+        if self.pids():
+            raise SandboxError(
+                '%s runs %d clouds: mixmatch-sandbox down first (or use '
+                'another --dir)' % (self.dir, self.cloud_count))
+        if (self.dir / 'secrets.json').exists():
+            raise SandboxError(
+                '%s was made for %d clouds: its Keystones cannot change '
+                'role; use another --dir' % (self.dir, self.cloud_count))
+        (self.dir / 'clouds').write_text('%d\n' % count)
 
     # Secrets
 

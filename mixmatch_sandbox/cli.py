@@ -35,8 +35,14 @@ def main(argv=None):
                                       '$MIXMATCH_SANDBOX_DIR, else .sandbox '
                                       'in the checkout)')
     sub = parser.add_subparsers(dest='command', required=True)
-    sub.add_parser('up', help='install what is missing and start both '
-                              'clouds (reuses what runs)')
+    up_cmd = sub.add_parser('up', help='install what is missing and start '
+                                       'the clouds (reuses what runs)')
+    up_cmd.add_argument('--clouds', type=int,
+                        choices=base.Sandbox.CLOUD_COUNTS,
+                        help='2: home and foreign (the default of a new '
+                             'state directory); 3: and MOC\'s Keystone, '
+                             'the identity provider of both (home plays NU, '
+                             'foreign BU). A state directory keeps its count')
     sub.add_parser('status', help='each process, its url and health')
     sub.add_parser('down', help='stop every process the sandbox started')
     demo = sub.add_parser('demo', help='up, then a cross-cloud attach and '
@@ -76,30 +82,36 @@ def _in_venv(sb, args):
     argv = [sb.python, '-m', 'mixmatch_sandbox.cli', '--dir', str(sb.dir),
             args.command] + (['--keep'] if getattr(args, 'keep', False)
                              else []) + getattr(args, 'options', [])
+    if getattr(args, 'clouds', None):
+        argv += ['--clouds', str(args.clouds)]
     sys.stdout.flush()
     os.execv(sb.python, argv)
 
 
 def up(sb, args):
     _in_venv(sb, args)
+    if getattr(args, 'clouds', None):
+        sb.set_cloud_count(args.clouds)
     if not (sb.dir / 'secrets.json').exists() and not sb.pids():
         with sb.step('new state directory: drop earlier sandbox databases '
                      'and vhosts'):
             sb.reset_shared()
     from mixmatch_sandbox.clouds import home
+    from mixmatch_sandbox.clouds import moc
     from mixmatch_sandbox import credentials
     foreign = _optional(sb, 'clouds.foreign', 'up')
     wire = _optional(sb, 'clouds.federation', 'wire')
-    # both clouds' admin clients read it (the sandbox's Keystone calls
+    # every cloud's admin client reads it (the sandbox's Keystone calls
     # are mixmatch-configure's)
     credentials.clouds_yaml(sb)
-    # the two clouds know nothing of each other until wired
-    with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        for f in [pool.submit(home.up, sb), pool.submit(foreign, sb)]:
+    # the clouds know nothing of each other until wired
+    ups = [home.up, foreign] + ([moc.up] if sb.cloud_count == 3 else [])
+    with concurrent.futures.ThreadPoolExecutor(len(ups)) as pool:
+        for f in [pool.submit(cloud_up, sb) for cloud_up in ups]:
             f.result()
     wire(sb)
-    print('Sandbox up in %.1f s; its processes use %d MB RSS.'
-          % (sb.elapsed(), rss_kb(sb) // 1024))
+    print('Sandbox of %d clouds up in %.1f s; its processes use %d MB RSS.'
+          % (sb.cloud_count, sb.elapsed(), rss_kb(sb) // 1024))
     print('export OS_CLIENT_CONFIG_FILE=%s' % sb.path('clouds.yaml'))
     dashboard(sb)
 
@@ -171,7 +183,7 @@ def down(sb, args):
 
 def env(sb, args):
     from mixmatch_sandbox import credentials
-    names = credentials.cloud_names()
+    names = credentials.cloud_names(sb)
     if args.cloud is not None and args.cloud not in names:
         raise base.SandboxError('no cloud %s in clouds.yaml (choices: %s)'
                                 % (args.cloud, ', '.join(names)))

@@ -26,6 +26,7 @@ from keystoneauth1 import session as ks_session
 from mixmatch_sandbox import clouds
 
 __all__ = ['REGION', 'ADMIN', 'DEMO', 'SERVICE_PROJECT', 'CLOUDS_YAML',
+           'CLOUDS_YAML_MOC',
            'secret', 'password_auth', 'admin_session', 'service_auth',
            'authtoken', 'clouds_yaml', 'cloud_names', 'openrc']
 
@@ -40,6 +41,8 @@ SERVICE_PROJECT = 'service'
 #: clouds.yaml: (cloud, user, project), named <cloud>-<user>
 CLOUDS_YAML = ((clouds.HOME, ADMIN, ADMIN), (clouds.HOME, DEMO, DEMO),
                (clouds.FOREIGN, ADMIN, ADMIN))
+#: and with three clouds
+CLOUDS_YAML_MOC = ((clouds.MOC, ADMIN, ADMIN), (clouds.MOC, DEMO, DEMO))
 
 
 def secret(sb, cloud: str, name: str) -> str:
@@ -93,7 +96,7 @@ def clouds_yaml(sb):
                 '    region_name: %s\n    identity_api_version: 3\n'
                 % (cloud, user, sb.keystone_url(cloud), user,
                    secret(sb, cloud, user), project, REGION))
-    text = 'clouds:\n' + ''.join(entry(*e) for e in CLOUDS_YAML)
+    text = 'clouds:\n' + ''.join(entry(*e) for e in _entries(sb))
     path = sb.clouds_yaml()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, 'w') as out:
@@ -102,9 +105,14 @@ def clouds_yaml(sb):
     return path
 
 
-def cloud_names() -> list[str]:
+def _entries(sb) -> tuple:
+    """(cloud, user, project) of each cloud of clouds.yaml."""
+    return CLOUDS_YAML + (CLOUDS_YAML_MOC if sb.cloud_count == 3 else ())
+
+
+def cloud_names(sb) -> list[str]:
     """The clouds of clouds.yaml: <cloud>-<user>."""
-    return ['%s-%s' % (cloud, user) for cloud, user, _ in CLOUDS_YAML]
+    return ['%s-%s' % (cloud, user) for cloud, user, _ in _entries(sb)]
 
 
 def openrc(sb, name: str) -> str:
@@ -115,7 +123,7 @@ def openrc(sb, name: str) -> str:
 
     :raises: KeyError if clouds.yaml has no such cloud.
     """
-    cloud, user, project = dict(zip(cloud_names(), CLOUDS_YAML))[name]
+    cloud, user, project = dict(zip(cloud_names(sb), _entries(sb)))[name]
     variables = {'OS_CLOUD': name,
                  'OS_AUTH_URL': sb.keystone_url(cloud),
                  'OS_IDENTITY_API_VERSION': '3',

@@ -24,6 +24,7 @@ from mixmatch_sandbox import base
 from mixmatch_sandbox import clouds
 from mixmatch_sandbox.clouds import federation
 from mixmatch_sandbox.clouds import foreign
+from mixmatch_sandbox.clouds import moc
 from mixmatch_sandbox import credentials
 from mixmatch_sandbox import seed
 from mixmatch_sandbox.services import cinder
@@ -177,6 +178,38 @@ class Clients:
                 raise base.SandboxError('%s is %s, not %s'
                                         % (what, got, want))
             time.sleep(0.1)
+
+
+class MocClients(Clients):
+    """MOC's demo user with three clouds: its password is MOC's only.
+
+    ``home`` is its session at NU (the home cloud), ``foreign`` at BU (the
+    foreign cloud), each by K2K from its MOC token, in the project MOC's
+    mapping gives its MOC project there.
+    """
+
+    def __init__(self, sb, user=credentials.DEMO, project=credentials.DEMO):
+        self.sb = sb
+        self.moc_auth = credentials.password_auth(sb, moc.CLOUD, user,
+                                                  project)
+        self.home_auth = federation.k2k(self.moc_auth, moc.NU, project,
+                                        moc.CLOUD)
+        self.home = ks_session.Session(auth=self.home_auth)
+        self.k2k_auth = federation.k2k(self.moc_auth, moc.BU, project,
+                                       moc.CLOUD)
+        self.foreign = ks_session.Session(auth=self.k2k_auth)
+        self.foreign_admin = credentials.admin_session(sb, clouds.FOREIGN)
+        self.nova = nova.api_url(sb, clouds.HOME)
+
+    def cli_environment(self):
+        """OS_* variables of MOC's demo user, for the command lines."""
+        auth = self.moc_auth
+        return {'OS_AUTH_URL': auth.auth_url,
+                'OS_USERNAME': auth.auth_methods[0].username,
+                'OS_PASSWORD': auth.auth_methods[0].password,
+                'OS_PROJECT_NAME': auth.project_name,
+                'OS_USER_DOMAIN_ID': 'default',
+                'OS_PROJECT_DOMAIN_ID': 'default'}
 
 
 def _timed(timings, label, func, *args):

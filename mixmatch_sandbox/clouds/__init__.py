@@ -17,9 +17,21 @@ A cloud's name prefixes its secrets, clouds.yaml entries and the names of
 its Keystone's and Cinder's processes; it is also its K2K id: the home
 cloud is identity provider ``home`` at the foreign cloud, which is service
 provider ``foreign`` at home.
+
+With three clouds (``mixmatch-sandbox up --clouds 3``) a Keystone-only
+``moc`` is the users' home, the identity provider of the two others: the
+home cloud plays NU (compute), a service provider of MOC, and the foreign
+cloud BU (storage), a service provider of MOC and of NU (``federation``).
 """
 
-__all__ = ['HOME', 'FOREIGN']
+__all__ = ['HOME', 'FOREIGN', 'MOC', 'identity_providers']
 
 HOME = 'home'
 FOREIGN = 'foreign'
+MOC = 'moc'
+
+
+def identity_providers(sb, cloud: str) -> tuple[str, ...]:
+    """The clouds whose Keystones are identity providers of cloud's."""
+    moc = (MOC,) if sb.cloud_count == 3 else ()
+    return {HOME: moc, FOREIGN: (HOME,) + moc}.get(cloud, ())

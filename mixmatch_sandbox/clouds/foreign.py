@@ -55,7 +55,7 @@ CATALOG = [(service_type, 'cinder', cinder.name(CLOUD), '/v3')
 def up(sb):
     keystone.service_provider(sb, CLOUD, TOKEN_LIFE)
     with sb.step('foreign: shibd'):
-        shibboleth.shibd(sb, CLOUD, IDP_ID)
+        shibboleth.shibd(sb, CLOUD, *clouds.identity_providers(sb, CLOUD))
     with sb.step('foreign: apache2 + mod_shib'):
         shibboleth.apache(sb, CLOUD)
         sb.wait_http(sb.keystone_url(CLOUD),

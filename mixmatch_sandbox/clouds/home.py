@@ -14,12 +14,18 @@
 Neutron (API only), Cinder and Nova (patched, mixmatch enabled), each a
 separate process over the cloud's RabbitMQ vhost and MariaDB.
 
+With three clouds it plays NU, a compute provider: its Keystone is then
+also a K2K service provider (of MOC's), served as the foreign one is
+(uwsgi behind Apache and mod_shib), and still the identity provider of
+the foreign cloud, for its own users and for MOC's (chained K2K).
+
 Runs in the sandbox venv (the CLI re-executes itself there).
 """
 
 import concurrent.futures
 
 from mixmatch_sandbox import clouds
+from mixmatch_sandbox.clouds import moc
 from mixmatch_sandbox import credentials
 from mixmatch_sandbox import seed
 from mixmatch_sandbox.services import cinder
@@ -29,6 +35,7 @@ from mixmatch_sandbox.services import keystone
 from mixmatch_sandbox.services import neutron
 from mixmatch_sandbox.services import nova
 from mixmatch_sandbox.services import placement
+from mixmatch_sandbox.services import shibboleth
 
 __all__ = ['CLOUD', 'COMPUTE_HOSTS', 'SERVICE_PROVIDERS', 'CATALOG', 'up']
 
@@ -50,12 +57,34 @@ CATALOG = [('placement', 'placement', placement.name(CLOUD), ''),
     for service_type in ('block-storage', 'volumev3')]
 
 
+def service_providers(sb):
+    """The K2K ids of the clouds whose volumes its Nova attaches.
+
+    With three clouds, the foreign cloud is also ``bu``, as MOC calls it.
+    """
+    return SERVICE_PROVIDERS + ((moc.BU,) if sb.cloud_count == 3 else ())
+
+
+def _keystone(sb):
+    if sb.cloud_count == 2:
+        keystone.identity_provider(sb, CLOUD)
+        return
+    keystone.service_provider(sb, CLOUD, identity_provider=True)
+    # mod_shib reads shibd's config; shibd starts once MOC's Keystone is
+    # up (here, or in federation.wire)
+    with sb.step('home: shibd'):
+        shibboleth.shibd(sb, CLOUD, *clouds.identity_providers(sb, CLOUD))
+    with sb.step('home: apache2 + mod_shib'):
+        shibboleth.apache(sb, CLOUD)
+        sb.wait_http(sb.keystone_url(CLOUD), name=keystone.uwsgi_name(CLOUD))
+
+
 def up(sb):
     transport = sb.transport_url(CLOUD)
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
         # Keystone first; the other services' configs and schemas are
         # independent of it and are made meanwhile.
-        keystone_done = pool.submit(keystone.identity_provider, sb, CLOUD)
+        keystone_done = pool.submit(_keystone, sb)
         prepared = [
             pool.submit(placement.prepare, sb, CLOUD),
             pool.submit(glance.prepare, sb, CLOUD, transport),
@@ -63,7 +92,7 @@ def up(sb):
             pool.submit(cinder.prepare, sb, CLOUD, transport,
                         host=cinder.name(CLOUD)),
             pool.submit(nova.prepare, sb, CLOUD, transport, COMPUTE_HOSTS,
-                        SERVICE_PROVIDERS),
+                        service_providers(sb)),
             pool.submit(horizon.prepare, sb, CLOUD)]
         keystone_done.result()
         prepared.append(pool.submit(register, sb))

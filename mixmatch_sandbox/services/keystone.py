@@ -113,53 +113,79 @@ def _install(sb, cloud, sections, public_url, more=()):
             f.result()
 
 
+def _saml(sb, cloud: str):
+    """The [saml] section of an identity provider.
+
+    And the maker of its key and metadata (work for ``_install``).
+    """
+    saml = idp_metadata_path(sb, cloud).parent
+    log = _manage_log(sb, cloud)
+
+    def saml_metadata(manage):
+        if not (saml / 'key.pem').exists():
+            sb.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048',
+                    '-nodes', '-days', '3650',
+                    '-subj', '/CN=mixmatch-idp-%s' % cloud,
+                    '-keyout', saml / 'key.pem',
+                    '-out', saml / 'cert.pem'], log=log)
+        idp_metadata_path(sb, cloud).write_text(sb.run(
+            manage + ['saml_idp_metadata'], log=log, capture=True))
+
+    return {'certfile': saml / 'cert.pem',
+            'keyfile': saml / 'key.pem',
+            'idp_entity_id': entity_id(sb, cloud),
+            'idp_sso_endpoint': sb.keystone_url(
+                cloud, '/v3/OS-FEDERATION/saml2/sso'),
+            'idp_metadata_path': idp_metadata_path(sb, cloud),
+            'xmlsec1_binary': 'xmlsec1'}, saml_metadata
+
+
 def identity_provider(sb, cloud: str):
     """cloud's Keystone, the K2K identity provider, started and answering."""
     log = _manage_log(sb, cloud)
     with sb.step('%s: keystone (identity provider)' % cloud, log):
         if not sb.running(name(cloud)):
-            saml = idp_metadata_path(sb, cloud).parent
-
-            def saml_metadata(manage):
-                if not (saml / 'key.pem').exists():
-                    sb.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048',
-                            '-nodes', '-days', '3650',
-                            '-subj', '/CN=mixmatch-idp',
-                            '-keyout', saml / 'key.pem',
-                            '-out', saml / 'cert.pem'], log=log)
-                idp_metadata_path(sb, cloud).write_text(sb.run(
-                    manage + ['saml_idp_metadata'], log=log, capture=True))
-
+            saml, saml_metadata = _saml(sb, cloud)
             _install(sb, cloud, {
                 # bcrypt stays, at its cheapest cost: logins are on the
                 # path of every test
                 'identity': {'password_hash_rounds': 4},
-                'saml': {'certfile': saml / 'cert.pem',
-                         'keyfile': saml / 'key.pem',
-                         'idp_entity_id': entity_id(sb, cloud),
-                         'idp_sso_endpoint': sb.keystone_url(
-                             cloud, '/v3/OS-FEDERATION/saml2/sso'),
-                         'idp_metadata_path': idp_metadata_path(sb, cloud),
-                         'xmlsec1_binary': 'xmlsec1'},
+                'saml': saml,
             }, sb.keystone_url(cloud, ''), more=[saml_metadata])
             wsgi_file(sb, cloud)
         sb.gunicorn(name(cloud), '/v3')
 
 
-def service_provider(sb, cloud: str, token_life: int):
+def service_provider(sb, cloud: str, token_life: int | None = None,
+                     identity_provider: bool = False):
     """cloud's Keystone as K2K service provider, started under uwsgi.
 
     It answers through its front (``services.shibboleth``), which must be
-    started too. Its tokens live token_life seconds.
+    started too. Its tokens live token_life seconds (default: Keystone's
+    hour). identity_provider: it is also the K2K identity provider of
+    other clouds (signs SAML assertions, as ``identity_provider``), for
+    its own users and for the federated ones (chained K2K).
     """
     uwsgi = uwsgi_name(cloud)
     with sb.step('%s: memcached' % cloud):
         memcached.start(sb, cloud)
     if sb.running(uwsgi):
         return
+    # bcrypt at its cheapest cost, as at home: with tokens this
+    # short-lived the provider's services log in every two minutes, and
+    # each login on the default cost stalled a foreign attach for over a
+    # second on a loaded machine (tox -e bench)
+    sections, more = {'identity': {'password_hash_rounds': 4}}, []
+    if identity_provider:
+        saml, saml_metadata = _saml(sb, cloud)
+        sections['saml'] = saml
+        more = [saml_metadata]
+    if token_life:
+        sections['token'] = {'expiration': token_life}
     with sb.step('%s: keystone config, db sync, bootstrap' % cloud,
                  _manage_log(sb, cloud)):
         _install(sb, cloud, {
+            **sections,
             # One cache for every uwsgi process: a change made in one (a
             # revoked token, a new assignment) is seen by the others.
             'cache': {'enabled': True,
@@ -172,13 +198,7 @@ def service_provider(sb, cloud: str, token_life: int):
             # The attribute in which mod_shib names the asserting IdP (its
             # entity id); keystone matches it against the IdP's remote ids.
             'federation': {'remote_id_attribute': 'Shib-Identity-Provider'},
-            'token': {'expiration': token_life},
-            # bcrypt at its cheapest cost, as at home: with tokens this
-            # short-lived the provider's services log in every two minutes,
-            # and each login on the default cost stalled a foreign attach
-            # for over a second on a loaded machine (tox -e bench)
-            'identity': {'password_hash_rounds': 4},
-        }, sb.keystone_url(cloud))
+        }, sb.keystone_url(cloud), more=more)
     with sb.step('%s: keystone uwsgi' % cloud):
         sb.start(uwsgi, [
             sb.bin('uwsgi'),

@@ -23,7 +23,7 @@ import string
 from mixmatch_sandbox import base
 from mixmatch_sandbox.services import keystone
 
-__all__ = ['TEMPLATES', 'render', 'shibd', 'apache']
+__all__ = ['TEMPLATES', 'render', 'metadata_providers', 'shibd', 'apache']
 
 TEMPLATES = pathlib.Path(__file__).resolve().parent.parent / 'templates'
 
@@ -42,20 +42,27 @@ def _shib_dir(sb, cloud):
     return sb.path('etc', 'shibboleth-' + cloud, 'x').parent
 
 
-def shibd(sb, cloud: str, idp: str):
-    """shibd of cloud, trusting the Keystone of cloud idp.
+def metadata_providers(paths):
+    """shibboleth2.xml's element for each IdP metadata file of paths."""
+    return '\n'.join('    <MetadataProvider type="XML" validate="false"\n'
+                     '                      path="%s"/>' % path
+                     for path in paths)
 
-    Its config is written every time; it is started once idp's SAML
+
+def shibd(sb, cloud: str, *idps: str):
+    """shibd of cloud, trusting the Keystones of the clouds idps.
+
+    Its config is written every time; it is started once every idp's SAML
     metadata exists (shibd reads it at start: the K2K wiring starts it
-    when the identity provider came up later).
+    when an identity provider came up later).
     """
     name = 'shibd-' + cloud
     shib = _shib_dir(sb, cloud)
-    idp_metadata = keystone.idp_metadata_path(sb, idp)
+    metadata = [keystone.idp_metadata_path(sb, idp) for idp in idps]
     render('shibboleth2.xml', shib / 'shibboleth2.xml',
            shib_dir=shib, sp_base_url=sb.keystone_url(cloud, ''),
-           idp_entity_id=keystone.entity_id(sb, idp),
-           idp_metadata=idp_metadata)
+           idp_entity_id=keystone.entity_id(sb, idps[0]),
+           metadata_providers=metadata_providers(metadata))
     render('shib.logger', shib / 'shibd.logger', level='INFO')
     render('shib.logger', shib / 'native.logger', level='WARN')
     shutil.copy(TEMPLATES / 'attribute-map.xml', shib / 'attribute-map.xml')
@@ -66,7 +73,7 @@ def shibd(sb, cloud: str, idp: str):
                 '-days', '3650', '-subj', '/CN=' + base.HOST,
                 '-keyout', shib / 'sp-key.pem',
                 '-out', shib / 'sp-cert.pem'], log=sb.log(name))
-    if sb.running(name) or not idp_metadata.exists():
+    if sb.running(name) or not all(path.exists() for path in metadata):
         return
     # -F: foreground, so mixmatch-sandbox owns the process (it then writes
     # no pidfile); -f: drop a stale socket of a previous run.

@@ -34,21 +34,24 @@ from mixmatch_sandbox import demo
 _UP = {}
 
 
-def cli(sb, command):
+def cli(sb, *command):
     return subprocess.run(
         [sys.executable, '-m', 'mixmatch_sandbox.cli', '--dir', str(sb.dir),
-         command], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+         *command], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True)
 
 
-def sandbox():
-    """The sandbox, up; stestr workers take turns bringing it up."""
+def sandbox(clouds=2):
+    """The sandbox (of ``clouds`` clouds), up.
+
+    stestr workers take turns bringing it up.
+    """
     if 'sb' not in _UP:
         sb = base.Sandbox(os.environ.get('MIXMATCH_SANDBOX_DIR'))
         with open(sb.path('run', 'up.lock'), 'w') as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if cli(sb, 'status').returncode:
-                proc = cli(sb, 'up')
+                proc = cli(sb, 'up', '--clouds', str(clouds))
                 if proc.returncode:
                     raise base.SandboxError('mixmatch-sandbox up failed:\n%s'
                                             % proc.stdout[-3000:])
@@ -61,12 +64,17 @@ class TestCase(oslotest_base.BaseTestCase):
     #: A test that stops or restarts a service runs alone: it holds the
     #: sandbox exclusively, every other test holds it shared.
     DISRUPTIVE = False
+    #: the sandbox's clouds, and the clients of its demo user
+    CLOUDS = 2
+    CLIENTS = demo.Clients
+    #: the id the home Nova knows the foreign cloud by
+    SERVICE_PROVIDER = foreign.SP_ID
 
     def setUp(self):
         super().setUp()
-        self.sb = sandbox()
+        self.sb = sandbox(self.CLOUDS)
         self._hold_sandbox()
-        self.clients = demo.Clients(self.sb)
+        self.clients = self.CLIENTS(self.sb)
 
     def _hold_sandbox(self):
         lock = open(self.sb.path('run', 'tests.lock'), 'w')
@@ -168,7 +176,8 @@ class TestCase(oslotest_base.BaseTestCase):
 
         session: whose request (default: the demo user's).
         """
-        body = dict(volumeId=volume, service_provider=foreign.SP_ID, **extra)
+        body = dict(volumeId=volume, service_provider=self.SERVICE_PROVIDER,
+                    **extra)
         return (session or self.clients.home).post(
             self.clients.nova + '/servers/%s/os-volume_attachments' % server,
             json={'volumeAttachment': body}, raise_exc=False,

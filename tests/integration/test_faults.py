@@ -23,7 +23,6 @@ new home user of the demo project, whose first request must federate.
 These tests stop services, so each runs alone (DISRUPTIVE).
 """
 
-from mixmatch_sandbox.clouds import foreign
 from tests.integration import base
 
 KEYSTONE = 'keystone-foreign-uwsgi'
@@ -59,7 +58,7 @@ class TestFaults(base.TestCase):
         self.down(service)
         resp = self.request_attach(server, volume, session)
         self.back_up()
-        self.assertRefused(resp, foreign.SP_ID)
+        self.assertRefused(resp, self.SERVICE_PROVIDER)
         self.assertNothingAttached(server, volume)
         # the server is fine, and the attach goes through now
         self.wait_server(server, 'ACTIVE')
@@ -75,7 +74,7 @@ class TestFaults(base.TestCase):
         self.down(service)
         resp = self.request_detach(server, volume, session)
         self.back_up()
-        self.assertRefused(resp, foreign.SP_ID)
+        self.assertRefused(resp, self.SERVICE_PROVIDER)
         self.wait_server(server, 'ACTIVE')
         self.assertEqual(attachment,
                          self.assertForeignAttached(server, volume))

@@ -16,6 +16,8 @@ import stat
 import fixtures
 from keystoneauth1 import adapter
 from keystoneauth1 import session
+from oslo_config import cfg
+import oslo_i18n
 from requests_mock.contrib import fixture as rm_fixture
 import testtools
 
@@ -94,6 +96,17 @@ class TestKeystone(testtools.TestCase):
             self.path, 'service_provider', self.body))
         self.assertEqual({'service_provider': {'sp_url': 's'}},
                          patch.last_request.json())
+
+    def test_fields_sent_with_every_change(self):
+        path = '/OS-FEDERATION/mappings/m'
+        body = {'rules': ['new'], 'schema_version': '2.0'}
+        self.requests.get(URL + path, json={
+            'mapping': {'rules': ['old'], 'schema_version': '2.0'}})
+        patch = self.requests.patch(URL + path, json={})
+        self.assertEqual('updated', self.ks.put_or_patch(
+            path, 'mapping', body, with_changes=('schema_version',)))
+        # Keystone checks the rules of a patch by the schema it names
+        self.assertEqual({'mapping': body}, patch.last_request.json())
 
     def test_immutable_field_refused(self):
         self.requests.get(URL + self.path, json={
@@ -198,7 +211,83 @@ class TestMapping(testtools.TestCase):
         self.assertEqual({'id': 'gid'}, rules[1]['local'][0]['group'])
 
 
+class TestChainedMapping(testtools.TestCase):
+    """Keystone's own rule processor on the assertions NU would sign."""
+
+    def setUp(self):
+        super().setUp()
+        from keystone.conf import federation as federation_opts
+        from keystone.federation import utils
+        # importing keystone turns oslo.i18n's lazy translation on for the
+        # whole process, which python-novaclient's shell cannot take
+        self.addCleanup(oslo_i18n.enable_lazy, False)
+        # Keystone's [federation] options at their defaults, not on the
+        # global CONF (other libraries' options clash there)
+        conf = cfg.ConfigOpts()
+        federation_opts.register_opts(conf)
+        conf([], default_config_files=[])
+        self.useFixture(fixtures.MockPatchObject(utils, 'CONF', conf))
+        rules = federation.chained_mapping('nu', 'moc', 'bu-moc',
+                                           services_group='gid')
+        mapping = {'id': 'nu_saml2', 'rules': rules,
+                   'schema_version': federation.CHAINED_SCHEMA_VERSION}
+        utils.validate_mapping_structure(mapping)
+        # the processor of the mapping's schema, as Keystone picks it
+        self.processor = utils.create_attribute_mapping_rules_processor(
+            mapping)
+
+    def process(self, user, project, user_domain, project_domain,
+                roles='member'):
+        return self.processor.process({
+            'openstack_user': user, 'openstack_project': project,
+            'openstack_user_domain': user_domain,
+            'openstack_project_domain': project_domain,
+            'openstack_roles': roles})
+
+    def refused(self, *assertion):
+        from keystone import exception as ks_exception
+        self.assertRaises(ks_exception.ValidationError, self.process,
+                          *assertion)
+
+    def test_a_chained_user_reaches_the_project_of_its_own_idp(self):
+        mapped = self.process('demo', 'k2k-demo', 'moc', 'moc')
+        self.assertEqual(
+            [{'name': 'k2k-demo', 'domain': {'name': 'bu-moc'},
+              'roles': [{'name': 'member'}]}], mapped['projects'])
+        self.assertEqual({'name': 'nu'}, mapped['user']['domain'])
+        # not NU's own demo (below)
+        self.assertEqual('demo@moc', mapped['user']['name'])
+
+    def test_own_users_keep_the_default_rules(self):
+        mapped = self.process('demo', 'demo', 'Default', 'Default')
+        self.assertEqual(
+            [{'name': 'k2k-demo', 'domain': {'name': 'nu'},
+              'roles': [{'name': 'member'}]}], mapped['projects'])
+        self.assertEqual({'name': 'nu'}, mapped['user']['domain'])
+        self.assertEqual('demo', mapped['user']['name'])
+        nova = self.process('nova', 'service', 'Default', 'Default',
+                            'service;admin')
+        self.assertEqual(['gid'], nova['group_ids'])
+
+    def test_own_user_in_a_project_of_the_chained_domain_refused(self):
+        self.refused('mallory', 'k2k-demo', 'Default', 'moc')
+
+    def test_chained_user_outside_its_domain_refused(self):
+        self.refused('demo', 'demo', 'moc', 'Default')
+
+    def test_chained_project_not_made_by_a_mapping_refused(self):
+        self.refused('demo', 'ghost', 'moc', 'moc')
+
+    def test_chained_user_without_a_home_role_refused(self):
+        self.refused('demo', 'k2k-demo', 'moc', 'moc', 'reader')
+
+
 class TestMain(testtools.TestCase):
+
+    def test_chained_domains_go_together(self):
+        self.assertEqual(1, cli.main([
+            '--os-auth-url', URL, 'register-identity-provider', 'nu',
+            '--remote-id', 'x', '--chained-remote-domain', 'moc']))
 
     def test_nova(self):
         path = pathlib.Path(self.useFixture(fixtures.TempDir()).path) / 'n'

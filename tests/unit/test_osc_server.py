@@ -20,6 +20,7 @@ from osc_lib import exceptions
 from oslotest import base
 
 from mixmatch_client import clouds
+from mixmatch_client import plugin
 from mixmatch_client import server
 from tests.doubles import cloud
 
@@ -110,3 +111,30 @@ class ProvidersTest(base.BaseTestCase):
         self.assertEqual([[clouds.HOME], ['sp1', 'sp2', 'down']], self.asked)
         warning.assert_called_once_with('%s: %s', 'down',
                                         'unavailable: refused')
+
+
+class MakeClientTest(base.BaseTestCase):
+    """The plugin's clouds, from osc's client manager."""
+
+    def _instance(self):
+        session = ks_session.Session(auth=v3.Password(
+            auth_url='http://idp/v3', username='u', password='p'),
+            verify='/ca.pem')
+        return mock.Mock(session=session, auth=session.auth,
+                         interface='public', region_name='R1',
+                         get_configuration=mock.Mock(return_value={}))
+
+    def test_the_session_of_the_command(self):
+        instance = self._instance()
+        made = plugin.make_client(instance)
+        self.assertIs(instance.session, made._home)
+
+    def test_a_k2k_login_is_the_home_of_the_command(self):
+        """osc --os-service-provider: its K2K auth, not the session's."""
+        instance = self._instance()
+        k2k = v3.Keystone2Keystone(instance.session.auth, 'nu',
+                                   project_id='p1')
+        instance.auth = k2k
+        made = plugin.make_client(instance)
+        self.assertIs(k2k, made._home.auth)
+        self.assertEqual('/ca.pem', made._home.verify)

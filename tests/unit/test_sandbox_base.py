@@ -72,6 +72,26 @@ class TestPaths(SandboxTestCase):
         self.assertAlmostEqual(10, self.sb.elapsed(), delta=2)
 
 
+class TestCloudCount(SandboxTestCase):
+
+    def test_two_unless_made_for_three(self):
+        self.assertEqual(2, self.sb.cloud_count)
+        self.sb.set_cloud_count(3)
+        self.assertEqual(3, base.Sandbox(self.dir).cloud_count)
+
+    def test_kept_while_it_runs(self):
+        self.sb.adopt('keystone-home', os.getpid())
+        e = self.assertRaises(base.SandboxError, self.sb.set_cloud_count, 3)
+        self.assertIn('down first', str(e))
+        self.assertEqual(2, self.sb.cloud_count)
+
+    def test_kept_once_its_keystones_exist(self):
+        self.sb.secret('home-admin')
+        e = self.assertRaises(base.SandboxError, self.sb.set_cloud_count, 3)
+        self.assertIn('another --dir', str(e))
+        self.sb.set_cloud_count(2)   # the count it has: nothing to do
+
+
 class TestWriteIni(SandboxTestCase):
 
     def test_sections_values_and_booleans(self):

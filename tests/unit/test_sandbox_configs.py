@@ -55,17 +55,22 @@ class TestTemplates(SandboxTestCase):
 
     def test_every_template_has_its_values(self):
         shib = self.dir / 'etc' / 'shibboleth-foreign'
-        idp_metadata = keystone.idp_metadata_path(self.sb, 'home')
+        idp_metadata = [keystone.idp_metadata_path(self.sb, idp)
+                        for idp in ('home', 'moc')]
         text = self.assertFilled(shibboleth.render(
             'shibboleth2.xml', shib / 'shibboleth2.xml', shib_dir=shib,
             sp_base_url=self.sb.keystone_url('foreign', ''),
             idp_entity_id=keystone.entity_id(self.sb, 'home'),
-            idp_metadata=idp_metadata))
-        ET.fromstring(text)   # well-formed
+            metadata_providers=shibboleth.metadata_providers(idp_metadata)))
+        root = ET.fromstring(text)   # well-formed
         self.assertIn('entityID="http://127.0.0.1:25100/shibboleth"', text)
         self.assertIn('entityID="http://127.0.0.1:25000/v3/OS-FEDERATION/'
                       'saml2/idp"', text)
-        self.assertIn(str(idp_metadata), text)
+        # one metadata provider per identity provider
+        self.assertEqual([str(p) for p in idp_metadata], [
+            e.get('path') for e in root.iter(
+                '{urn:mace:shibboleth:3.0:native:sp:config}'
+                'MetadataProvider')])
         self.assertIn('%s/shibd.sock' % shib, text)
 
         logger = self.assertFilled(shibboleth.render(
