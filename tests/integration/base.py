@@ -59,6 +59,18 @@ def sandbox(clouds=2):
     return _UP['sb']
 
 
+def alone(test):
+    """Run ``test`` alone, as a DISRUPTIVE one.
+
+    For a test that changes what every other test sees while it runs: a
+    service provider it registers at home shows in everyone's volume
+    lists and quotas, and one that names the foreign cloud again lists
+    its volumes twice.
+    """
+    test.alone = True
+    return test
+
+
 class TestCase(oslotest_base.BaseTestCase):
 
     #: A test that stops or restarts a service runs alone: it holds the
@@ -79,8 +91,9 @@ class TestCase(oslotest_base.BaseTestCase):
     def _hold_sandbox(self):
         lock = open(self.sb.path('run', 'tests.lock'), 'w')
         self.addCleanup(lock.close)   # closing releases the lock
-        fcntl.flock(lock, fcntl.LOCK_EX if self.DISRUPTIVE
-                    else fcntl.LOCK_SH)
+        test = getattr(self, self._testMethodName)
+        exclusive = self.DISRUPTIVE or getattr(test, 'alone', False)
+        fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
 
     def name(self):
         return 'mm-it-%s' % uuid.uuid4().hex[:8]

@@ -108,6 +108,7 @@ class TestCommandLine(base.TestCase):
         self.clients.wait(lambda: list(self.home_attachments(server)),
                           [near], 'server attachments')
 
+    @base.alone
     def test_mixmatch_volume_list(self):
         far = self.volume('foreign')
         near = self.volume('home')

@@ -115,6 +115,7 @@ class TestDashboard(base.TestCase):
         return self.wait.until(ec.visibility_of_element_located(
             (By.XPATH, xpath)))
 
+    @base.alone
     def test_attach_and_detach_in_the_browser(self):
         volume = self.volume('foreign')
         server = self.boot()
