@@ -46,6 +46,8 @@ class Clients:
         self.sb = sb
         self.home_auth = credentials.password_auth(sb, clouds.HOME, user,
                                                    project)
+        # the user's password login, which the command lines repeat
+        self.password_auth = self.home_auth
         self.home = ks_session.Session(auth=self.home_auth)
         # the foreign cloud, through K2K from the home token: no foreign
         # password anywhere
@@ -56,8 +58,8 @@ class Clients:
         self.nova = nova.api_url(sb, clouds.HOME)
 
     def cli_environment(self):
-        """OS_* variables of the home demo user, for the command lines."""
-        auth = self.home_auth
+        """OS_* variables of the user's password login, for the CLIs."""
+        auth = self.password_auth
         return {'OS_AUTH_URL': auth.auth_url,
                 'OS_USERNAME': auth.auth_methods[0].username,
                 'OS_PASSWORD': auth.auth_methods[0].password,
@@ -190,26 +192,16 @@ class MocClients(Clients):
 
     def __init__(self, sb, user=credentials.DEMO, project=credentials.DEMO):
         self.sb = sb
-        self.moc_auth = credentials.password_auth(sb, moc.CLOUD, user,
-                                                  project)
-        self.home_auth = federation.k2k(self.moc_auth, moc.NU, project,
+        self.password_auth = credentials.password_auth(sb, moc.CLOUD, user,
+                                                       project)
+        self.home_auth = federation.k2k(self.password_auth, moc.NU, project,
                                         moc.CLOUD)
         self.home = ks_session.Session(auth=self.home_auth)
-        self.k2k_auth = federation.k2k(self.moc_auth, moc.BU, project,
+        self.k2k_auth = federation.k2k(self.password_auth, moc.BU, project,
                                        moc.CLOUD)
         self.foreign = ks_session.Session(auth=self.k2k_auth)
         self.foreign_admin = credentials.admin_session(sb, clouds.FOREIGN)
         self.nova = nova.api_url(sb, clouds.HOME)
-
-    def cli_environment(self):
-        """OS_* variables of MOC's demo user, for the command lines."""
-        auth = self.moc_auth
-        return {'OS_AUTH_URL': auth.auth_url,
-                'OS_USERNAME': auth.auth_methods[0].username,
-                'OS_PASSWORD': auth.auth_methods[0].password,
-                'OS_PROJECT_NAME': auth.project_name,
-                'OS_USER_DOMAIN_ID': 'default',
-                'OS_PROJECT_DOMAIN_ID': 'default'}
 
 
 def _timed(timings, label, func, *args):

@@ -136,7 +136,7 @@ class TestChainedTrust(base.TestCase):
                 'token']['user']['id']
         admin.put(self.nu('/projects/%s/users/%s/roles/%s' % (
             project['id'], me, self._role('member'))))
-        at_ghost = v3.Keystone2Keystone(self.clients.moc_auth, moc.NU,
+        at_ghost = v3.Keystone2Keystone(self.clients.password_auth, moc.NU,
                                         project_id=project['id'])
         self.assertEqual(project['id'], ks_session.Session(
             auth=at_ghost).get_project_id())
