@@ -80,6 +80,16 @@ class Outcome:
     error: str = None
 
 
+def add_service_provider_option(parser, help):
+    """``--service-provider``, repeatable: the providers a command asks.
+
+    Without it, a command asks the home cloud and every provider.
+    """
+    parser.add_argument('--service-provider', metavar='<service-provider>',
+                        dest='service_providers', action='append',
+                        help=help)
+
+
 def reason(exc):
     """One line that says why a cloud did not answer."""
     if isinstance(exc, ksa_exceptions.ConnectFailure):

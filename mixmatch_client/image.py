@@ -15,6 +15,8 @@ cloud."""
 
 from osc_lib.command import command
 
+from mixmatch_client import clouds
+
 COLUMNS = ('ID', 'Name', 'Status', 'Size', 'Visibility', 'Provider',
            'Project')
 
@@ -53,14 +55,10 @@ class ListImage(command.Lister):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument(
-            '--service-provider',
-            metavar='<service-provider>',
-            dest='service_providers',
-            action='append',
-            help='List only the images of this service provider, not those '
-                 'of the home cloud (repeat option to list several '
-                 'service providers)')
+        clouds.add_service_provider_option(
+            parser, 'List only the images of this service provider, not those '
+            'of the home cloud (repeat option to list several '
+            'service providers)')
         return parser
 
     def take_action(self, parsed_args):

@@ -18,6 +18,7 @@ provider for quota polling; this is the polling, over K2K.
 
 from osc_lib.command import command
 
+from mixmatch_client import clouds
 from mixmatch_client import volume
 
 RESOURCES = ('volumes', 'gigabytes', 'snapshots')
@@ -80,13 +81,9 @@ class ShowQuota(command.Lister):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument(
-            '--service-provider',
-            metavar='<service-provider>',
-            dest='service_providers',
-            action='append',
-            help='Show only this service provider, not the home cloud '
-                 '(repeat option to show several service providers)')
+        clouds.add_service_provider_option(
+            parser, 'Show only this service provider, not the home cloud '
+            '(repeat option to show several service providers)')
         return parser
 
     def take_action(self, parsed_args):

@@ -18,6 +18,8 @@ import logging
 from osc_lib.cli import format_columns
 from osc_lib.command import command
 
+from mixmatch_client import clouds
+
 LOG = logging.getLogger(__name__)
 #: The provider of a volume that no cloud that answered has.
 UNKNOWN = 'unknown'
@@ -67,7 +69,7 @@ def rows(outcomes, columns):
             yield tuple(fields[c] for c in columns)
 
 
-def providers(clouds, volume_ids):
+def providers(mixmatch, volume_ids):
     """{volume id: provider} of the volumes found; home first.
 
     Nova keeps the route of a volume to itself: a volume is found where
@@ -80,7 +82,7 @@ def providers(clouds, volume_ids):
         missing = set(volume_ids) - set(where)
         if not missing:
             break
-        for outcome in clouds.query(
+        for outcome in mixmatch.query(
                 lambda scope: {v['id'] for v in list_volumes(scope)} &
                 missing, service_providers=[] if home else None,
                 home=home):
@@ -103,14 +105,10 @@ class ListVolume(command.Lister):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument(
-            '--service-provider',
-            metavar='<service-provider>',
-            dest='service_providers',
-            action='append',
-            help='List only the volumes of this service provider, not '
-                 'those of the home cloud (repeat option to list several '
-                 'service providers)')
+        clouds.add_service_provider_option(
+            parser, 'List only the volumes of this service provider, not '
+            'those of the home cloud (repeat option to list several '
+            'service providers)')
         parser.add_argument(
             '--name',
             metavar='<name>',
