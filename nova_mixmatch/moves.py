@@ -10,16 +10,18 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Server moves (migrate, live migrate, resize, evacuate) of foreign volumes.
+"""Server moves (migrate, live migrate, resize, evacuate, shelve offload)
+of foreign volumes.
 
-A move re-attaches every volume on the destination host, with the token of
-whoever asked for the move. At a service provider that token reaches only
-the projects the SP's mapping gives it: an admin of another home project
-cannot touch the owner's foreign volumes, and the move would fail half-way
-on the compute host. So every foreign volume of the server is checked,
-through K2K, before Nova starts: a caller whose token cannot reach one
-gets a 409 and nothing changes. Scoping the token to the server's project
-is the way to move it.
+A move re-attaches every volume on the destination host (an offload: on
+no host), with the token of whoever asked for the move. At a service
+provider that token reaches only the projects the SP's mapping gives it:
+an admin of another home project cannot touch the owner's foreign
+volumes, and the move would fail half-way on the compute host. So every
+foreign volume of the server is checked, through K2K, before Nova
+starts: a caller whose token cannot reach one gets a 409 and nothing
+changes. Scoping the token to the server's project is the way to move
+it.
 """
 
 import typing

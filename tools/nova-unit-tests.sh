@@ -19,6 +19,8 @@ run api/openstack/compute 'test_volume'
 # the server moves and server create: migrate_server.py, evacuate.py,
 # servers.py and its schemas
 run api/openstack/compute 'test_migrate_server|test_evacuate|test_servers'
+# shelve offload (shelve.py), which goes through api.servers.move too
+run api/openstack/compute 'test_shelve'
 # nova/image/glance.py
 run image 'test_glance'
 # nova/compute/api.py

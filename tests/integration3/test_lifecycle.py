@@ -15,11 +15,9 @@
 Each step is checked in NU's Nova and BU's Cinder (tests.integration).
 Moves and offloads are the admin's by Nova's default policy, and NU's
 admin is a user of NU's own: BU maps it to NU's projects, never to
-MOC's. Nova refuses its moves up front (409), nothing changed; not yet
-its shelve-offload (skipped below).
+MOC's. Nova refuses its moves and its shelve-offload up front (409),
+nothing changed.
 """
-
-import testtools
 
 from tests.integration import test_lifecycle
 from tests.integration3 import base
@@ -27,20 +25,27 @@ from tests.integration3 import base
 
 class TestLifecycle(base.TestCase, test_lifecycle.TestLifecycle):
 
-    @testtools.skip('NU\'s admin is not refused up front: Nova answers '
-                    '202 and the offload fails on the compute host (the '
-                    'api.servers.move extension point does not cover '
-                    'shelveOffload)')
     def test_shelve_offload_unshelve(self):
-        pass
+        """Shelve (the user's own); NU's admin's offload refused; unshelve.
 
-    def test_shelve_unshelve(self):
-        """Shelve and unshelve (the user's own) keep the attachment."""
+        The offload would re-attach the BU volume with NU's admin's
+        token, which BU maps to none of MOC's projects: a 409 naming BU
+        before Nova changes anything, the server stays shelved on its
+        host with the same attachment.
+        """
         server, volume = self.attached_server()
         before = self.home_attachments(server)[volume]
+        host = self.host(server)
         self.action(server, 'shelve')
         self.wait_server(server, 'SHELVED')
+
+        resp = self.admin_action(server, 'shelveOffload')
+        self.assertEqual(409, resp.status_code, resp.text)
+        self.assertIn(self.SERVICE_PROVIDER, resp.text)
+        self.wait_server(server, 'SHELVED')
+        self.assertEqual(host, self.host(server))
         self.assertEqual(before, self.assertForeignAttached(server, volume))
+
         self.action(server, 'unshelve')
         self.wait_server(server, 'ACTIVE')
         self.assertEqual(before, self.assertForeignAttached(server, volume))
