@@ -23,6 +23,7 @@ chained K2K. MIXMATCH_SANDBOX_DIR must name a state directory of its own
 from keystoneauth1.identity import v3
 from keystoneauth1 import session as ks_session
 
+from mixmatch_sandbox import clouds
 from mixmatch_sandbox.clouds import foreign
 from mixmatch_sandbox.clouds import moc
 from mixmatch_sandbox import credentials
@@ -31,7 +32,7 @@ from mixmatch_sandbox import seed
 from tests.integration import base
 
 #: MOC's demo's project at NU and at BU, in domain moc (the default mapping)
-PROJECT = 'k2k-' + credentials.DEMO
+PROJECT = demo.K2K_PROJECT
 
 
 class TestCase(base.TestCase):
@@ -72,3 +73,31 @@ class TestCase(base.TestCase):
         return admin.get(
             self.sb.keystone_url(foreign.CLOUD) + '/auth/tokens',
             headers={'X-Subject-Token': session.get_token()}).json()['token']
+
+    # every cloud's own view
+
+    def assertMocSees(self, volume, status, servers):
+        """MOC's user, by its own K2K to BU, sees volume so."""
+        seen = self.clients.volume('foreign', volume)
+        self.assertEqual((status, servers),
+                         (seen['status'],
+                          [a['server_id'] for a in seen['attachments']]))
+
+    def assertNotAtNu(self, volume):
+        """NU's own Cinder has never heard of the BU volume."""
+        s, url = self.clients.cinder(clouds.HOME)
+        self.assertEqual(404, s.get(url + '/volumes/' + volume,
+                                    raise_exc=False).status_code)
+
+    def assertForeignAttached(self, server, volume):
+        """NU's Nova and BU's Cinder agree (tests.integration), and so do
+        MOC's user's own view of BU and NU's Cinder (no such volume)."""
+        attachment = super().assertForeignAttached(server, volume)
+        self.assertMocSees(volume, 'in-use', [server])
+        self.assertNotAtNu(volume)
+        return attachment
+
+    def assertForeignAvailable(self, volume):
+        super().assertForeignAvailable(volume)
+        self.assertMocSees(volume, 'available', [])
+        self.assertNotAtNu(volume)

@@ -12,41 +12,24 @@
 
 """A BU volume on an NU server, in MOC's project, as MOC's demo user.
 
-Each step is checked through every cloud's own API: NU's Nova (the
-server's attachments), BU's Cinder as MOC's user sees it by its own K2K,
-and as BU's admin sees it (the host), and NU's Cinder, which has no such
-volume.
+Each step is checked through every cloud's own API (base): NU's Nova
+(the server's attachments), BU's Cinder as MOC's user sees it by its
+own K2K, and as BU's admin sees it (the host), and NU's Cinder, which
+has no such volume.
 """
 
-from mixmatch_sandbox import clouds
 from tests.integration3 import base
 
 
 class TestThreeClouds(base.TestCase):
-
-    def assertNotAtNu(self, volume):
-        """NU's own Cinder has never heard of the BU volume."""
-        s, url = self.clients.cinder(clouds.HOME)
-        self.assertEqual(404, s.get(url + '/volumes/' + volume,
-                                    raise_exc=False).status_code)
-
-    def assertMocSees(self, volume, status, servers):
-        """MOC's user, by its own K2K to BU, sees volume so."""
-        seen = self.clients.volume('foreign', volume)
-        self.assertEqual((status, servers),
-                         (seen['status'],
-                          [a['server_id'] for a in seen['attachments']]))
 
     def test_attach_then_detach(self):
         volume = self.volume('foreign')
         server = self.boot()
         self.attach_foreign(server, volume)
         self.assertForeignAttached(server, volume)
-        self.assertMocSees(volume, 'in-use', [server])
-        self.assertNotAtNu(volume)
 
         self.assertEqual(202, self.request_detach(server, volume).status_code)
         self.clients.wait_volume('foreign', volume, 'available')
         self.assertForeignAvailable(volume)
-        self.assertMocSees(volume, 'available', [])
         self.assertEqual({}, self.home_attachments(server))
