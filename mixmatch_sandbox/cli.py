@@ -37,18 +37,22 @@ def main(argv=None):
     sub = parser.add_subparsers(dest='command', required=True)
     up_cmd = sub.add_parser('up', help='install what is missing and start '
                                        'the clouds (reuses what runs)')
+    clouds_help = ('2: home and foreign (the default of a new state '
+                   'directory); 3: and MOC\'s Keystone, the identity '
+                   'provider of both (home plays NU, foreign BU). A state '
+                   'directory keeps its count')
     up_cmd.add_argument('--clouds', type=int,
-                        choices=base.Sandbox.CLOUD_COUNTS,
-                        help='2: home and foreign (the default of a new '
-                             'state directory); 3: and MOC\'s Keystone, '
-                             'the identity provider of both (home plays NU, '
-                             'foreign BU). A state directory keeps its count')
+                        choices=base.Sandbox.CLOUD_COUNTS, help=clouds_help)
     sub.add_parser('status', help='each process, its url and health')
     sub.add_parser('down', help='stop every process the sandbox started')
     demo = sub.add_parser('demo', help='up, then a cross-cloud attach and '
-                                       'detach as the home demo user')
+                                       'detach as the home demo user (with '
+                                       'three clouds: MOC\'s, a BU volume on '
+                                       'an NU server)')
     demo.add_argument('--keep', action='store_true',
                       help='leave the sandbox running afterwards')
+    demo.add_argument('--clouds', type=int,
+                      choices=base.Sandbox.CLOUD_COUNTS, help=clouds_help)
     env = sub.add_parser('env', help='where the clouds.yaml is; with '
                                      '--cloud, that cloud\'s OS_* '
                                      'variables too')

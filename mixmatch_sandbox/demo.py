@@ -12,7 +12,10 @@
 
 """The cross-cloud attach, as the home demo user: a server at home, a
 volume in the foreign cloud reached through K2K, attach, both clouds'
-views, detach. The clients here are used by the integration tests too."""
+views, detach. With three clouds, as MOC's demo user: a server at NU and
+a volume at BU, each by K2K from MOC, attached at NU by chained K2K,
+every cloud's view. The clients here are used by the integration tests
+too."""
 
 import json
 import time
@@ -35,6 +38,9 @@ from mixmatch_sandbox.services import nova
 # with its body (2.101+ answers a bare 202)
 COMPUTE_VERSION = 'compute 2.79'
 VOLUME_VERSION = 'volume 3.27'   # the attachments API
+#: MOC's demo's project at NU and at BU, in domain moc (the default
+#: mapping)
+K2K_PROJECT = 'k2k-' + credentials.DEMO
 #: States that waiting longer will not change.
 FAILED = ('ERROR', 'error', 'error_deleting')
 
@@ -203,6 +209,18 @@ class MocClients(Clients):
         self.foreign_admin = credentials.admin_session(sb, clouds.FOREIGN)
         self.nova = nova.api_url(sb, clouds.HOME)
 
+    def openstack_argv(self, provider=None):
+        """``openstack`` as MOC's demo, of clouds.yaml's ``moc-demo``;
+        with provider, logged in there by osc-lib's K2K, in the project
+        MOC's mapping gives the user's MOC project."""
+        argv = [self.sb.bin('openstack'), '--os-cloud',
+                '%s-%s' % (moc.CLOUD, credentials.DEMO)]
+        if provider:
+            argv += ['--os-service-provider', provider,
+                     '--os-remote-project-name', K2K_PROJECT,
+                     '--os-remote-project-domain-name', moc.CLOUD]
+        return argv
+
 
 def _timed(timings, label, func, *args):
     t0 = time.monotonic()
@@ -264,6 +282,70 @@ def run(sb):
     return timings
 
 
+def run3(sb):
+    """The three-cloud demo, on a sandbox of three clouds that is up.
+
+    As MOC's demo user, whose password is MOC's only: a server at NU and
+    a volume at BU, each through K2K from MOC; the attach and the detach
+    with the openstack command line at NU, which reaches BU by chained
+    K2K. Returns the timings.
+    """
+    timings = []
+    c = MocClients(sb)
+    name = 'mixmatch-demo-%s' % uuid.uuid4().hex[:6]
+    print('\n== As moc-demo: a server at NU, a volume at BU, each by K2K '
+          'from MOC')
+    server = _timed(timings, 'K2K from MOC, boot a server at NU (to '
+                    'ACTIVE)', c.boot, name)
+    volume = _timed(timings, 'K2K from MOC, create a volume at BU',
+                    c.create_volume, 'foreign', name)
+    print('  server %s at NU, volume %s at BU' % (server, volume))
+    cli = c.openstack_argv(moc.NU)
+    try:
+        print('\n== Attach at NU, the volume of BU (chained K2K)')
+        _timed(timings, 'three-cloud attach (to in-use)', _run_cli, c,
+               cli + ['server', 'add', 'volume', server, volume,
+                      '--service-provider', moc.BU])
+        c.wait_volume('foreign', volume, 'in-use')
+        _show_three_clouds(c, server, volume)
+
+        print('\n== Detach')
+        _timed(timings, 'three-cloud detach (to available)', _run_cli, c,
+               cli + ['server', 'remove', 'volume', server, volume,
+                      '--service-provider', moc.BU])
+        c.wait_volume('foreign', volume, 'available')
+        c.wait(lambda: c.attachments(server), [], 'server attachments')
+        _show_three_clouds(c, server, volume)
+    finally:
+        c.delete_server(server)
+        c.delete_volume('foreign', volume)
+    return timings
+
+
+def _run_cli(c, argv):
+    """Run an openstack command line as MOC's demo, showing it."""
+    print('  $ openstack ' + ' '.join(argv[1:]))
+    out = c.sb.run(argv, capture=True,
+                   env={'OS_CLIENT_CONFIG_FILE': str(c.sb.clouds_yaml())})
+    if out.strip():
+        print('    ' + out.rstrip().replace('\n', '\n    '))
+
+
+def _show_three_clouds(c, server, volume):
+    """Each cloud's own view of the server and the volume."""
+    _show('NU\'s Nova, the server\'s attachments', c.attachments(server))
+    s, url = c.cinder(clouds.HOME)
+    _show('NU\'s Cinder, the volume (HTTP status)',
+          s.get(url + '/volumes/' + volume, raise_exc=False).status_code)
+    _show('BU\'s Cinder, the volume, as BU\'s admin (who sees the host)',
+          _foreign_view(c.volume('foreign-admin', volume)))
+    print('  MOC (a Keystone only): its user\'s list of the volumes at BU, '
+          'by its own K2K:')
+    _run_cli(c, c.openstack_argv() + [
+        'mixmatch', 'volume', 'list', '--service-provider', moc.BU,
+        '--name', c.volume('foreign', volume)['name']])
+
+
 def _attach(c, server, volume):
     """With the nova command line and mixmatch's extra option."""
     argv = ['volume-attach', server, volume,
@@ -285,7 +367,7 @@ def main(sb, keep, up):
     up()
     bring_up = sb.elapsed()   # since the command started: install included
     try:
-        timings = run(sb)
+        timings = (run3 if sb.cloud_count == 3 else run)(sb)
     finally:
         if not keep:
             print()

@@ -10,13 +10,17 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The demo's clients wait for their own clean-up (no cloud needed)."""
+"""The demo's clients wait for their own clean-up, and ``demo --clouds
+3`` reaches the three-cloud story (no cloud needed)."""
 
+import os
 from unittest import mock
 
+import fixtures
 from oslotest import base
 
 from mixmatch_sandbox import base as sandbox_base
+from mixmatch_sandbox import cli
 from mixmatch_sandbox import demo
 
 
@@ -55,3 +59,33 @@ class DeleteVolumeTest(base.BaseTestCase):
         error = self.assertRaises(sandbox_base.SandboxError,
                                   self.clients.delete_volume, 'foreign', 'v1')
         self.assertIn('error_deleting', str(error))
+
+
+class DemoCommandTest(base.BaseTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.dir = self.useFixture(fixtures.TempDir()).path
+        self.useFixture(fixtures.EnvironmentVariable(cli.IN_VENV))
+        self.useFixture(fixtures.MockPatch('mixmatch_sandbox.install.install'))
+        # os.execv does not return
+        self.execv = self.useFixture(fixtures.MockPatch(
+            'os.execv', side_effect=SystemExit)).mock
+
+    def test_the_venv_gets_the_cloud_count(self):
+        self.assertRaises(SystemExit, cli.main, [
+            '--dir', self.dir, 'demo', '--clouds', '3', '--keep'])
+        python, argv = self.execv.call_args[0]
+        self.assertEqual(['-m', 'mixmatch_sandbox.cli', '--dir', self.dir,
+                          'demo', '--keep', '--clouds', '3'], argv[1:])
+
+    @mock.patch.object(demo, 'run3', return_value=[])
+    @mock.patch.object(demo, 'run')
+    def test_three_clouds_run_the_three_cloud_story(self, run, run3):
+        os.environ[cli.IN_VENV] = '1'
+        with mock.patch.object(cli, 'up') as up:
+            up.side_effect = lambda sb, args: sb.set_cloud_count(args.clouds)
+            self.assertEqual(0, cli.main(['--dir', self.dir, 'demo',
+                                          '--clouds', '3', '--keep']))
+        run3.assert_called_once_with(mock.ANY)
+        run.assert_not_called()
