@@ -248,6 +248,32 @@ class TestProcesses(SandboxTestCase):
         self.assertFalse(base.Sandbox._alive(pid))
         self.assertEqual({}, self.sb.pids())
 
+    def test_restart_as_started(self):
+        argv = ['sh', '-c', 'echo "$GREETING from $(pwd -P)"; exec sleep 60']
+        first = self.sb.start('sleeper', argv, env={'GREETING': 'hi'},
+                              cwd=self.dir / 'run')
+        self.addCleanup(self.sb.stop, 'sleeper', 5)
+        record = self.dir / 'run' / 'sleeper.start.json'
+        self.assertEqual(0o600, stat.S_IMODE(record.stat().st_mode))
+        self.sb.stop('sleeper', timeout=5)
+
+        self.sb.restart('sleeper')
+        second = self.sb.pids()['sleeper']
+        self.assertNotEqual(first, second)
+        self.assertTrue(self.sb.running('sleeper'))
+        log = self.sb.log('sleeper')
+        deadline = time.monotonic() + 10
+        while (log.read_text().count('hi from') < 2 and
+               time.monotonic() < deadline):
+            time.sleep(0.05)
+        self.assertEqual(['hi from %s' % os.path.realpath(self.dir / 'run')]
+                         * 2,
+                         log.read_text().splitlines())
+
+    def test_restart_of_a_daemon_never_started(self):
+        e = self.assertRaises(base.SandboxError, self.sb.restart, 'ghost')
+        self.assertIn('no record of how ghost was started', str(e))
+
     def test_exited_process_is_not_running(self):
         pid = self.sb.start('short', ['true'])
         deadline = time.monotonic() + 10
