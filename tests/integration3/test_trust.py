@@ -28,6 +28,7 @@ from mixmatch_sandbox.clouds import foreign
 from mixmatch_sandbox.clouds import moc
 from mixmatch_sandbox import credentials
 from mixmatch_sandbox import demo
+from tests.integration import base as integration_base
 from tests.integration3 import base
 
 PROJECT = base.PROJECT
@@ -69,6 +70,7 @@ class TestChainedTrust(base.TestCase):
         self.assertEqual({'member', 'reader'},
                          {r['name'] for r in chained['roles']})
 
+    @integration_base.alone   # a new service provider of NU's, for all
     def test_nu_cannot_sign_for_moc(self):
         """An assertion NU signs is refused where BU expects MOC's.
 

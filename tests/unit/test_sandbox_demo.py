@@ -76,8 +76,9 @@ class DemoCommandTest(base.BaseTestCase):
         self.assertRaises(SystemExit, cli.main, [
             '--dir', self.dir, 'demo', '--clouds', '3', '--keep'])
         python, argv = self.execv.call_args[0]
-        self.assertEqual(['-m', 'mixmatch_sandbox.cli', '--dir', self.dir,
-                          'demo', '--keep', '--clouds', '3'], argv[1:])
+        self.assertEqual(['-m', 'mixmatch_sandbox.cli', '--dir',
+                          os.path.realpath(self.dir), 'demo', '--keep',
+                          '--clouds', '3'], argv[1:])
 
     @mock.patch.object(demo, 'run3', return_value=[])
     @mock.patch.object(demo, 'run')
