@@ -223,9 +223,13 @@ def foreign_images(sb):
     which the home demo user cannot see.
     """
     admin = credentials.admin_session(sb, foreign.CLOUD)
-    [project] = admin.get(
-        sb.keystone_url(foreign.CLOUD) + '/projects',
-        params={'name': 'k2k-' + credentials.DEMO}).json()['projects']
+    keystone = sb.keystone_url(foreign.CLOUD)
+    # with three clouds MOC's demo has a k2k-demo too, in domain moc
+    [domain] = admin.get(keystone + '/domains', params={
+        'name': foreign.IDP_ID}).json()['domains']
+    [project] = admin.get(keystone + '/projects', params={
+        'name': 'k2k-' + credentials.DEMO,
+        'domain_id': domain['id']}).json()['projects']
     images = glance.images_url(sb, foreign.CLOUD)
     seed.ensure_image(admin, images, seed.FOREIGN_IMAGE,
                       owner=project['id'], data=os.urandom(512 * 1024))
