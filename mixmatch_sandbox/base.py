@@ -322,9 +322,9 @@ class Sandbox:
         return proc.pid
 
     def restart(self, name, timeout=120):
-        """Start a stopped daemon again as it was started; wait until it
-        accepts connections (answers, if it speaks HTTP).
+        """Start a stopped daemon again as it was started.
 
+        Wait until it accepts connections (answers, if it speaks HTTP).
         Far quicker than ``up``, which configures and checks whole clouds:
         for a daemon stopped on purpose (the outage tests).
         """

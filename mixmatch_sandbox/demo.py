@@ -210,9 +210,11 @@ class MocClients(Clients):
         self.nova = nova.api_url(sb, clouds.HOME)
 
     def openstack_argv(self, provider=None):
-        """``openstack`` as MOC's demo, of clouds.yaml's ``moc-demo``;
-        with provider, logged in there by osc-lib's K2K, in the project
-        MOC's mapping gives the user's MOC project."""
+        """``openstack`` as MOC's demo, of clouds.yaml's ``moc-demo``.
+
+        With provider, logged in there by osc-lib's K2K, in the project
+        MOC's mapping gives the user's MOC project.
+        """
         argv = [self.sb.bin('openstack'), '--os-cloud',
                 '%s-%s' % (moc.CLOUD, credentials.DEMO)]
         if provider:

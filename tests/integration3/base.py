@@ -90,8 +90,11 @@ class TestCase(base.TestCase):
                                     raise_exc=False).status_code)
 
     def assertForeignAttached(self, server, volume):
-        """NU's Nova and BU's Cinder agree (tests.integration), and so do
-        MOC's user's own view of BU and NU's Cinder (no such volume)."""
+        """NU's Nova and BU's Cinder agree (tests.integration).
+
+        And so do MOC's user's own view of BU and NU's Cinder (no such
+        volume).
+        """
         attachment = super().assertForeignAttached(server, volume)
         self.assertMocSees(volume, 'in-use', [server])
         self.assertNotAtNu(volume)

@@ -28,9 +28,11 @@ from tests.integration3 import base
 class TestCommandLine(base.TestCase):
 
     def openstack(self, provider, *argv):
-        """``openstack --os-cloud moc-demo``, at provider if one is named
-        (osc-lib's K2K login, in MOC's demo's project there); its JSON
-        output, or None."""
+        """``openstack --os-cloud moc-demo``: its JSON output, or None.
+
+        At provider if one is named (osc-lib's K2K login, in MOC's demo's
+        project there).
+        """
         proc = subprocess.run(
             self.clients.openstack_argv(provider) + list(argv),
             env=dict(os.environ,

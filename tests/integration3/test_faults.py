@@ -68,8 +68,10 @@ class TestFaults(base.TestCase, test_faults.TestFaults):
         self.assertEqual([], self.foreign_attachments(volume))
 
     def test_attach_and_detach_while_moc_keystone_down(self):
-        """By a MOC user logged in at NU before, never federated at BU:
-        NU's Nova federates it by chained K2K, which needs no MOC."""
+        """By a MOC user logged in at NU before, never federated at BU.
+
+        NU's Nova federates it by chained K2K, which needs no MOC.
+        """
         volume = self.volume('foreign')
         server = self.boot()
         session = self.home_user('member', 'demo')
@@ -106,9 +108,10 @@ class TestFaults(base.TestCase, test_faults.TestFaults):
         self.assertIn(NU_KEYSTONE_DOWN, resp.text)
 
     def _new_token_while_nu_keystone_down(self, request, session):
-        """request(session) and a server list, with a token NU's Nova has
-        not seen, while NU's Keystone is down: both keystonemiddleware's
-        503."""
+        """request(session) and a server list: keystonemiddleware's 503.
+
+        With a token NU's Nova has not seen, while NU's Keystone is down.
+        """
         self.down(NU_KEYSTONE)
         resp = request(session)
         listed = session.get(self.clients.nova + '/servers',
@@ -149,12 +152,12 @@ class TestFaults(base.TestCase, test_faults.TestFaults):
         self.assertForeignAvailable(volume)
 
     def _survives(self, service):
-        """An attached server while service is down: it stays ACTIVE, and
-        a soft reboot (which asks each Cinder for the server's
-        attachments) brings it back ACTIVE; afterwards every cloud still
-        has the same attachment.
+        """An attached server while service is down: it stays ACTIVE.
 
-        The demo user's token is one NU's Nova checked before the outage.
+        A soft reboot (which asks each Cinder for the server's
+        attachments) brings it back ACTIVE; afterwards every cloud still
+        has the same attachment. The demo user's token is one NU's Nova
+        checked before the outage.
         """
         server, volume = self.attached_server()
         attachment = self.home_attachments(server)[volume]

@@ -255,20 +255,21 @@ class TestProcesses(SandboxTestCase):
         self.addCleanup(self.sb.stop, 'sleeper', 5)
         record = self.dir / 'run' / 'sleeper.start.json'
         self.assertEqual(0o600, stat.S_IMODE(record.stat().st_mode))
+        greeting = 'hi from %s\n' % os.path.realpath(self.dir / 'run')
+        self._wait_for_log('sleeper', greeting)
         self.sb.stop('sleeper', timeout=5)
 
         self.sb.restart('sleeper')
-        second = self.sb.pids()['sleeper']
-        self.assertNotEqual(first, second)
         self.assertTrue(self.sb.running('sleeper'))
-        log = self.sb.log('sleeper')
+        self.assertNotEqual(first, self.sb.pids()['sleeper'])
+        self._wait_for_log('sleeper', greeting * 2)
+
+    def _wait_for_log(self, name, text):
+        log = self.sb.log(name)
         deadline = time.monotonic() + 10
-        while (log.read_text().count('hi from') < 2 and
-               time.monotonic() < deadline):
+        while log.read_text() != text and time.monotonic() < deadline:
             time.sleep(0.05)
-        self.assertEqual(['hi from %s' % os.path.realpath(self.dir / 'run')]
-                         * 2,
-                         log.read_text().splitlines())
+        self.assertEqual(text, log.read_text())
 
     def test_restart_of_a_daemon_never_started(self):
         e = self.assertRaises(base.SandboxError, self.sb.restart, 'ghost')
