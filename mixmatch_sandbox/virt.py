@@ -27,11 +27,18 @@ spawn: the server goes to ERROR with the reason as its fault.
 
 The bytes are the server's disk (``<server id>.disk``) until the server
 leaves the host; a snapshot uploads them to the new image, through Nova.
+
+A test can hold a build on a host between the scheduler's choice and the
+block devices and image (the fault tests break a foreign service then):
+while ``<instances_path>/<server name>.hold`` exists, the driver waits
+before the build's block devices are connected (``prepare_for_spawn``),
+for ``HOLD_TIMEOUT`` seconds at most.
 """
 
 import hashlib
 import json
 import os
+import time
 
 import nova.conf
 from nova import exception
@@ -39,10 +46,12 @@ from nova.image import glance
 from nova.virt import fake
 from nova.virt import images
 
-__all__ = ['ImageFetchingFakeDriver', 'record_path']
+__all__ = ['ImageFetchingFakeDriver', 'record_path', 'hold_path']
 
 CONF = nova.conf.CONF
 CHUNK = 1024 * 1024
+HOLD_TIMEOUT = 300
+HOLD_POLL = 0.2
 
 
 def record_path(instances_path: str, instance_uuid: str) -> str:
@@ -50,11 +59,23 @@ def record_path(instances_path: str, instance_uuid: str) -> str:
     return os.path.join(instances_path, instance_uuid + '.image.json')
 
 
+def hold_path(instances_path: str, server_name: str) -> str:
+    """The file that holds the build of the server named server_name."""
+    return os.path.join(instances_path, server_name + '.hold')
+
+
 def _disk(instance_uuid):
     return os.path.join(CONF.instances_path, instance_uuid + '.disk')
 
 
 class ImageFetchingFakeDriver(fake.FakeDriverWithoutFakeNodes):
+
+    def prepare_for_spawn(self, instance):
+        hold = hold_path(CONF.instances_path, instance.display_name)
+        deadline = time.monotonic() + HOLD_TIMEOUT
+        while os.path.exists(hold) and time.monotonic() < deadline:
+            time.sleep(HOLD_POLL)
+        super().prepare_for_spawn(instance)
 
     def pre_live_migration(self, context, instance, block_device_info,
                            network_info, disk_info, migrate_data):
@@ -94,10 +115,11 @@ class ImageFetchingFakeDriver(fake.FakeDriverWithoutFakeNodes):
 
     def _fetch_and_check(self, context, instance):
         image_id = instance.image_ref
-        meta = glance.API().get(context, image_id)
         os.makedirs(CONF.instances_path, exist_ok=True)
         path = _disk(instance.uuid)
+        # The download first, as a real driver's spawn reads nothing else.
         images.fetch(context, image_id, path)
+        meta = glance.API().get(context, image_id)
         digest = hashlib.new(meta['os_hash_algo'])
         size = 0
         with open(path, 'rb') as f:

@@ -105,3 +105,23 @@ class ImageFetchingFakeDriverTest(test.NoDBTestCase):
         self.instance.image_ref = ''
         self._spawn().assert_called_once()
         self.fetch.assert_not_called()
+
+    def test_a_hold_file_holds_the_build(self):
+        self.instance.display_name = 'held'
+        hold = virt.hold_path(self.instances, 'held')
+        open(hold, 'w').close()
+        slept = []
+
+        def sleep(seconds):
+            slept.append(seconds)
+            if len(slept) == 3:
+                os.unlink(hold)   # the test lets it go on
+        with mock.patch('time.sleep', side_effect=sleep), mock.patch(
+                'nova.virt.driver.ComputeDriver.prepare_for_spawn') as go_on:
+            self.driver.prepare_for_spawn(self.instance)
+        self.assertEqual([virt.HOLD_POLL] * 3, slept)
+        go_on.assert_called_once_with(self.instance)
+        # No hold: no wait.
+        with mock.patch('time.sleep') as sleep:
+            self.driver.prepare_for_spawn(self.instance)
+        sleep.assert_not_called()
