@@ -271,7 +271,8 @@ class ForeignCinderFaultsTest(ForeignBootTestCase):
                  headers={'OpenStack-API-Version': demo.VOLUME_VERSION})
         release()
         self.wait_server(server, 'ERROR')
-        self.assertIn('Failure prepping block device', self._fault(server))
+        self.assertIn('aborted: Volume attachment %s could not be found'
+                      % reserved['id'], self._fault(server))
         for volume in (root, data):
             self.clients.wait_volume('foreign', volume, 'available')
             self.assertForeignAvailable(volume)
