@@ -17,6 +17,7 @@ a host needs it (rebuild, unshelve from the home snapshot, the destination
 of a move), and checks its bytes (mixmatch_sandbox.virt).
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -28,6 +29,26 @@ from mixmatch_sandbox import seed
 from mixmatch_sandbox.services import glance
 from mixmatch_sandbox.services import nova
 from tests.integration import test_boot_foreign
+
+
+def foreign_image(test):
+    """A new image of the demo's project at the provider.
+
+    As the provider's admin sees it; deleted at the test's cleanup.
+    """
+    admin = credentials.admin_session(test.sb, foreign.CLOUD)
+    [project] = admin.get(
+        test.sb.keystone_url(foreign.CLOUD) + '/projects',
+        params={'name': 'k2k-' + credentials.DEMO}).json()['projects']
+    images = glance.images_url(test.sb, foreign.CLOUD)
+    image = admin.post(images, json={
+        'name': test.name(), 'disk_format': 'raw',
+        'container_format': 'bare', 'visibility': 'private',
+        'owner': project['id']}).json()['id']
+    test.addCleanup(admin.delete, images + '/' + image, raise_exc=False)
+    admin.put(images + '/%s/file' % image, data=os.urandom(64 * 1024),
+              headers={'Content-Type': 'application/octet-stream'})
+    return admin.get(images + '/' + image).json()
 
 
 class ForeignImageServerTestCase(test_boot_foreign.ForeignBootTestCase):
@@ -70,16 +91,51 @@ class ForeignImageLifecycleTest(ForeignImageServerTestCase):
         self.action(self.server, 'unrescue')
         self.wait_server(self.server, 'ACTIVE')
 
-    def test_rebuild_to_an_unrecorded_foreign_image_is_refused(self):
-        """Rebuild takes no provider: only the server's own is known."""
-        private = self._image(foreign.CLOUD, seed.FOREIGN_PRIVATE_IMAGE)
+    def test_rebuild_to_a_foreign_image_without_its_provider(self):
+        """Refused: the image is looked for in the home Glance."""
+        other = foreign_image(self)
         resp = self.compute('POST', '/servers/%s/action' % self.server,
-                            json={'rebuild': {'imageRef': private['id']}},
+                            json={'rebuild': {'imageRef': other['id']}},
                             raise_exc=False)
         self.assertEqual(400, resp.status_code, resp.text)
         self.wait_server(self.server, 'ACTIVE')
         self.assertEqual(self.image['id'],
                          self.clients.server(self.server)['image']['id'])
+
+    def test_rebuild_to_another_foreign_image(self):
+        other = foreign_image(self)
+        private = self._image(foreign.CLOUD, seed.FOREIGN_PRIVATE_IMAGE)
+        resp = self.compute('POST', '/servers/%s/action' % self.server,
+                            json={'rebuild': {
+                                'imageRef': private['id'],
+                                'image_service_provider': foreign.SP_ID}},
+                            raise_exc=False)
+        self.assertEqual(400, resp.status_code, resp.text)
+        self.assertIn('No image %s visible to you at service provider %s'
+                      % (private['id'], foreign.SP_ID),
+                      resp.json()['badRequest']['message'])
+        self.action(self.server, 'rebuild', {
+            'imageRef': other['id'], 'image_service_provider': foreign.SP_ID})
+        self.wait_server(self.server, 'ACTIVE')
+        self.assertEqual(other['id'],
+                         self.clients.server(self.server)['image']['id'])
+        got = self._downloaded(self.server)
+        self.assertEqual((other['id'], other['os_hash_value']),
+                         (got['image_id'], got['os_hash_value']))
+
+    def test_rescue_with_a_foreign_rescue_image(self):
+        rescue = foreign_image(self)
+        self.action(self.server, 'rescue', {
+            'rescue_image_ref': rescue['id'],
+            'rescue_image_service_provider': foreign.SP_ID})
+        self.wait_server(self.server, 'RESCUE')
+        with open(self._record(self.server).with_name(
+                self.server + '.rescue.image.json')) as f:
+            got = json.load(f)
+        self.assertEqual((rescue['id'], rescue['os_hash_value']),
+                         (got['image_id'], got['os_hash_value']))
+        self.action(self.server, 'unrescue')
+        self.wait_server(self.server, 'ACTIVE')
 
     def test_snapshot_lands_home_and_names_its_base(self):
         resp = self.compute('POST', '/servers/%s/action' % self.server,
@@ -217,24 +273,10 @@ class ForeignImageEvacuateTest(ForeignImageServerTestCase):
 class ForeignImageDeletedTest(test_boot_foreign.ForeignBootTestCase):
     """The provider's image deleted while a server built from it runs."""
 
-    def _foreign_image(self):
-        """A new image of the demo's project at the provider: its id."""
-        admin = credentials.admin_session(self.sb, foreign.CLOUD)
-        [project] = admin.get(
-            self.sb.keystone_url(foreign.CLOUD) + '/projects',
-            params={'name': 'k2k-' + credentials.DEMO}).json()['projects']
-        images = glance.images_url(self.sb, foreign.CLOUD)
-        image = admin.post(images, json={
-            'name': self.name(), 'disk_format': 'raw',
-            'container_format': 'bare', 'visibility': 'private',
-            'owner': project['id']}).json()['id']
-        self.addCleanup(admin.delete, images + '/' + image, raise_exc=False)
-        admin.put(images + '/%s/file' % image, data=os.urandom(64 * 1024),
-                  headers={'Content-Type': 'application/octet-stream'})
-        return image, admin, images
-
     def test_servers_go_on_and_a_rebuild_to_it_is_refused(self):
-        image, admin, images = self._foreign_image()
+        image = foreign_image(self)['id']
+        admin = credentials.admin_session(self.sb, foreign.CLOUD)
+        images = glance.images_url(self.sb, foreign.CLOUD)
         server = self._created(imageRef=image,
                                image_service_provider=foreign.SP_ID)
         admin.delete(images + '/' + image)
