@@ -10,11 +10,21 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The server volume commands, for volumes of K2K service providers too.
+"""The server create and volume commands, for images and volumes of K2K
+service providers too.
 
-They replace python-openstackclient's own ``server add volume``,
-``server remove volume`` and ``server volume list`` (same arguments, same
-output) and run them unchanged for home volumes:
+They replace python-openstackclient's own ``server create``, ``server add
+volume``, ``server remove volume`` and ``server volume list`` (same
+arguments, same output) and run them unchanged for home images and
+volumes:
+
+* ``server create --image-service-provider <sp> [--image-remote-project
+  <id>]`` finds the ``--image`` (name or ID) at the service provider, by
+  K2K, and ``--volume-service-provider <sp> [--volume-remote-project
+  <id>]`` the volumes of ``--volume`` and of the ``--block-device``
+  options of source type volume; the create request names their clouds
+  (``image_service_provider``, and ``service_provider`` in each mapping
+  of such a volume);
 
 * ``server add volume --service-provider <sp> [--remote-project <id>]``
   finds the volume at the service provider, by K2K, instead of in the home
@@ -27,7 +37,10 @@ output) and run them unchanged for home volumes:
   found among the clouds the user can see (Nova keeps the route to itself).
 """
 
+import contextlib
+
 from keystoneauth1 import exceptions as ksa_exceptions
+from openstack.compute.v2 import server as sdk_server
 from openstack.compute.v2 import volume_attachment
 from openstack import exceptions as sdk_exceptions
 from openstack import resource
@@ -64,42 +77,164 @@ def add_provider_arguments(parser, volume_help):
              '--service-provider)')
 
 
-def federate(app, parsed_args):
-    """The scope of ``--service-provider`` and ``--remote-project``."""
-    if parsed_args.service_provider is None:
-        if parsed_args.remote_project is not None:
+def federate(app, parsed_args, prefix=''):
+    """The scope of ``--service-provider`` and ``--remote-project``.
+
+    :param prefix: of both options' names, as ``image-``.
+    """
+    dest = prefix.replace('-', '_')
+    service_provider = getattr(parsed_args, dest + 'service_provider')
+    remote_project = getattr(parsed_args, dest + 'remote_project')
+    if service_provider is None:
+        if remote_project is not None:
             raise exceptions.CommandError(
-                '--remote-project requires --service-provider')
+                '--%sremote-project requires --%sservice-provider'
+                % (prefix, prefix))
         return None
     try:
-        return app.client_manager.mixmatch.federate(
-            parsed_args.service_provider, parsed_args.remote_project)
+        return app.client_manager.mixmatch.federate(service_provider,
+                                                    remote_project)
     except exception.MixmatchError as exc:
         raise exceptions.CommandError(str(exc))
     except ksa_exceptions.ClientException as exc:
         raise exceptions.CommandError(
-            'Service provider %s: %s' % (parsed_args.service_provider,
+            'Service provider %s: %s' % (service_provider,
                                          clouds.reason(exc)))
 
 
-def find_volume(scope, name_or_id):
-    """A volume of ``scope``'s project, by ID or else by unique name."""
-    cinder = scope.block_storage()
+def _find(scope, kind, get, path, name_or_id):
+    """One ``kind`` of ``scope``'s project, by ID or else by unique name.
+
+    :param get: the adapter's ``get``.
+    :param path: of the collection, as ``/volumes``.
+    """
+    plural = kind + 's'
     try:
         try:
-            return cinder.get('/volumes/%s' % name_or_id).json()['volume']
-        except ksa_exceptions.NotFound:
-            found = cinder.get('/volumes/detail',
-                               params={'name': name_or_id}).json()['volumes']
+            found = get('%s/%s' % (path, name_or_id)).json()
+            return found.get(kind, found)
+        except (ksa_exceptions.NotFound, ksa_exceptions.BadRequest):
+            found = get(path + ('/detail' if kind == 'volume' else ''),
+                        params={'name': name_or_id}).json()[plural]
     except clouds.FAILURES as exc:
         raise exceptions.CommandError(
             'Service provider %s: %s' % (scope.provider, clouds.reason(exc)))
     if len(found) == 1:
         return found[0]
     raise exceptions.CommandError(
-        '%s volume named or with ID %r in project %s at service provider '
-        '%s' % ('More than one' if found else 'No', name_or_id,
+        '%s %s named or with ID %r in project %s at service provider '
+        '%s' % ('More than one' if found else 'No', kind, name_or_id,
                 scope.project_name, scope.provider))
+
+
+def find_volume(scope, name_or_id):
+    """A volume of ``scope``'s project, by ID or else by unique name."""
+    return _find(scope, 'volume', scope.block_storage().get, '/volumes',
+                 name_or_id)
+
+
+def find_image(scope, name_or_id):
+    """An image ``scope``'s project sees, by ID or else by unique name."""
+    return _find(scope, 'image', scope.image().get, '/v2/images',
+                 name_or_id)
+
+
+class ForeignServer(sdk_server.Server):
+    """A server create request naming the cloud of its image."""
+
+    image_service_provider = resource.Body('image_service_provider')
+    image_remote_project = resource.Body('image_remote_project')
+
+
+@contextlib.contextmanager
+def _replaced(client, name, function):
+    """``client.name`` is ``function`` for the block (not its class's)."""
+    setattr(client, name, function)
+    try:
+        yield
+    finally:
+        delattr(client, name)
+
+
+class CreateServer(server.CreateServer):
+    _description = server.CreateServer._description + (
+        '\n\nWith ``--image-service-provider``, the image lives in that K2K '
+        'service provider of the home Keystone; with '
+        '``--volume-service-provider``, the volumes of ``--volume`` and of '
+        'the ``--block-device`` options of source type volume (mixmatch).')
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        for prefix, what in (('image', 'the --image (name or ID there)'),
+                             ('volume', 'the volumes of --volume and of the '
+                                        '--block-device options with '
+                                        'source_type=volume')):
+            parser.add_argument(
+                '--%s-service-provider' % prefix,
+                metavar='<service-provider>',
+                help='Service provider that holds %s (the id of a K2K '
+                     'service provider of the home Keystone, as in '
+                     '"openstack service provider list")' % what)
+            parser.add_argument(
+                '--%s-remote-project' % prefix,
+                metavar='<project-id>',
+                help='Your project at that service provider (default: your '
+                     'only project there; requires --%s-service-provider)'
+                     % prefix)
+        return parser
+
+    def take_action(self, parsed_args):
+        image_scope = federate(self.app, parsed_args, 'image-')
+        volume_scope = federate(self.app, parsed_args, 'volume-')
+        if image_scope is None and volume_scope is None:
+            return super().take_action(parsed_args)
+        # python-openstackclient's own command looks the image and the
+        # volumes up in the home cloud and sends a Server it builds: these
+        # calls, and only they, are the provider's here.
+        manager = self.app.client_manager
+        compute = manager.compute
+        server_fields = {}
+        with contextlib.ExitStack() as stack:
+            if image_scope is not None:
+                stack.enter_context(_replaced(
+                    manager.image, 'find_image',
+                    lambda name_or_id, **kw: _Found(find_image(
+                        image_scope, name_or_id))))
+                server_fields.update(
+                    image_service_provider=image_scope.provider,
+                    image_remote_project=image_scope.project_id)
+            mapping_fields = {}
+            if volume_scope is not None:
+                if not manager.is_volume_endpoint_enabled():
+                    raise exceptions.CommandError(
+                        'Volume service is not available in the current '
+                        'cloud')
+                stack.enter_context(_replaced(
+                    manager.volume, 'find_volume',
+                    lambda name_or_id, **kw: _Found(find_volume(
+                        volume_scope, name_or_id))))
+                mapping_fields.update(
+                    service_provider=volume_scope.provider,
+                    remote_project=volume_scope.project_id)
+
+            def create_server(**attrs):
+                for mapping in attrs.get('block_device_mapping') or ():
+                    if mapping.get('source_type') == 'volume':
+                        mapping.update(mapping_fields)
+                return compute._create(ForeignServer, **attrs,
+                                       **server_fields)
+
+            stack.enter_context(_replaced(compute, 'create_server',
+                                          create_server))
+            return super().take_action(parsed_args)
+
+
+class _Found:
+    """What python-openstackclient reads of a found image or volume."""
+
+    def __init__(self, found):
+        self.id = found['id']
+        self.name = found.get('name')
 
 
 class AddServerVolume(server.AddServerVolume):

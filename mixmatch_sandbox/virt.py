@@ -27,11 +27,20 @@ spawn: the server goes to ERROR with the reason as its fault.
 
 The bytes are the server's disk (``<server id>.disk``) until the server
 leaves the host; a snapshot uploads them to the new image, through Nova.
+A rescue fetches and checks its rescue image the same way, recorded in
+``<server id>.rescue.image.json`` (:func:`record_path`).
+
+A test can hold a build on a host between the scheduler's choice and the
+block devices and image (the fault tests break a foreign service then):
+while ``<instances_path>/<server name>.hold`` exists, the driver waits
+before the build's block devices are connected (``prepare_for_spawn``),
+for ``HOLD_TIMEOUT`` seconds at most.
 """
 
 import hashlib
 import json
 import os
+import time
 
 import nova.conf
 from nova import exception
@@ -39,30 +48,62 @@ from nova.image import glance
 from nova.virt import fake
 from nova.virt import images
 
-__all__ = ['ImageFetchingFakeDriver', 'record_path']
+__all__ = ['ImageFetchingFakeDriver', 'record_path', 'hold_path']
 
 CONF = nova.conf.CONF
 CHUNK = 1024 * 1024
+HOLD_TIMEOUT = 300
+HOLD_POLL = 0.2
 
 
-def record_path(instances_path: str, instance_uuid: str) -> str:
-    """Where the driver records the image of ``instance_uuid``."""
-    return os.path.join(instances_path, instance_uuid + '.image.json')
+def record_path(instances_path: str, instance_uuid: str,
+                role: str = '') -> str:
+    """Where the driver records the image of ``instance_uuid``.
+
+    :param role: ``rescue`` for its rescue image.
+    """
+    return os.path.join(instances_path, '.'.join(
+        filter(None, (instance_uuid, role, 'image.json'))))
 
 
-def _disk(instance_uuid):
-    return os.path.join(CONF.instances_path, instance_uuid + '.disk')
+def hold_path(instances_path: str, server_name: str) -> str:
+    """The file that holds the build of the server named server_name."""
+    return os.path.join(instances_path, server_name + '.hold')
+
+
+def _disk(instance_uuid, role=''):
+    return os.path.join(CONF.instances_path, '.'.join(
+        filter(None, (instance_uuid, role, 'disk'))))
 
 
 class ImageFetchingFakeDriver(fake.FakeDriverWithoutFakeNodes):
 
+    def prepare_for_spawn(self, instance):
+        hold = hold_path(CONF.instances_path, instance.display_name)
+        deadline = time.monotonic() + HOLD_TIMEOUT
+        while os.path.exists(hold) and time.monotonic() < deadline:
+            time.sleep(HOLD_POLL)
+        super().prepare_for_spawn(instance)
+
     def pre_live_migration(self, context, instance, block_device_info,
                            network_info, disk_info, migrate_data):
         if instance.image_ref:
-            self._fetch_and_check(context, instance)
+            self._fetch_and_check(context, instance, instance.image_ref)
         return super().pre_live_migration(
             context, instance, block_device_info, network_info, disk_info,
             migrate_data)
+
+    def rescue(self, context, instance, network_info, image_meta,
+               rescue_password, block_device_info, share_info):
+        if image_meta.obj_attr_is_set('id'):
+            self._fetch_and_check(context, instance, image_meta.id, 'rescue')
+        super().rescue(context, instance, network_info, image_meta,
+                       rescue_password, block_device_info, share_info)
+
+    def unrescue(self, context, instance):
+        super().unrescue(context, instance)
+        if os.path.exists(_disk(instance.uuid, 'rescue')):
+            os.unlink(_disk(instance.uuid, 'rescue'))
 
     def snapshot(self, context, instance, image_id, update_task_state):
         super().snapshot(context, instance, image_id, update_task_state)
@@ -79,25 +120,26 @@ class ImageFetchingFakeDriver(fake.FakeDriverWithoutFakeNodes):
                         block_device_info=block_device_info,
                         destroy_disks=destroy_disks,
                         destroy_secrets=destroy_secrets)
-        if destroy_disks and os.path.exists(_disk(instance.uuid)):
-            os.unlink(_disk(instance.uuid))
+        for role in ('', 'rescue'):
+            if destroy_disks and os.path.exists(_disk(instance.uuid, role)):
+                os.unlink(_disk(instance.uuid, role))
 
     def spawn(self, context, instance, image_meta, injected_files,
               admin_password, allocations, network_info=None,
               block_device_info=None, power_on=True, accel_info=None):
         if instance.image_ref:
-            self._fetch_and_check(context, instance)
+            self._fetch_and_check(context, instance, instance.image_ref)
         super().spawn(context, instance, image_meta, injected_files,
                       admin_password, allocations, network_info=network_info,
                       block_device_info=block_device_info,
                       power_on=power_on, accel_info=accel_info)
 
-    def _fetch_and_check(self, context, instance):
-        image_id = instance.image_ref
-        meta = glance.API().get(context, image_id)
+    def _fetch_and_check(self, context, instance, image_id, role=''):
         os.makedirs(CONF.instances_path, exist_ok=True)
-        path = _disk(instance.uuid)
+        path = _disk(instance.uuid, role)
+        # The download first, as a real driver's spawn reads nothing else.
         images.fetch(context, image_id, path)
+        meta = glance.API().get(context, image_id)
         digest = hashlib.new(meta['os_hash_algo'])
         size = 0
         with open(path, 'rb') as f:
@@ -105,7 +147,8 @@ class ImageFetchingFakeDriver(fake.FakeDriverWithoutFakeNodes):
                 digest.update(chunk)
                 size += len(chunk)
         got = digest.hexdigest()
-        with open(record_path(CONF.instances_path, instance.uuid), 'w') as f:
+        with open(record_path(CONF.instances_path, instance.uuid, role),
+                  'w') as f:
             json.dump({'image_id': image_id, 'os_hash_algo': meta[
                 'os_hash_algo'], 'os_hash_value': got, 'size': size}, f)
         if got != meta['os_hash_value']:

@@ -53,9 +53,11 @@ from nova_mixmatch import router
 from nova_mixmatch import sysmeta
 from nova_mixmatch import volume
 
-__all__ = ['PROPERTIES', 'SERVER_PROPERTIES', 'extend_create_schemas',
-           'attach_volume', 'detach_volume', 'extend_create_server_schemas',
-           'create_server', 'instance_for_create']
+__all__ = ['PROPERTIES', 'SERVER_PROPERTIES', 'RESCUE_PROPERTIES',
+           'extend_create_schemas', 'attach_volume', 'detach_volume',
+           'extend_create_server_schemas', 'create_server',
+           'instance_for_create', 'extend_rebuild_schemas', 'rebuild_server',
+           'extend_rescue_schemas', 'rescue_server']
 
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
@@ -66,6 +68,8 @@ _ID = {'type': 'string', 'minLength': 1, 'maxLength': 64,
 PROPERTIES = {'service_provider': _ID, 'remote_project': _ID}
 SERVER_PROPERTIES = {'image_service_provider': _ID,
                      'image_remote_project': _ID}
+RESCUE_PROPERTIES = {'rescue_image_service_provider': _ID,
+                     'rescue_image_remote_project': _ID}
 
 
 def extend_create_schemas(*schemas: dict) -> None:
@@ -107,8 +111,9 @@ def attach_volume(proceed: typing.Callable[[], typing.Any],
                            body.get('remote_project'))
 
     router.hint(context, volume_id, route)
-    previous = instance.system_metadata.get(sysmeta.key(volume_id))
-    _record_route(context, instance, volume_id, route.to_json())
+    key = sysmeta.key(volume_id)
+    previous = instance.system_metadata.get(key)
+    _record_route(context, instance, key, route.to_json())
     LOG.info('Attaching volume %(volume)s of service provider %(sp)s, '
              'project %(project)s', {'volume': volume_id,
                                      'sp': route.service_provider,
@@ -120,22 +125,23 @@ def attach_volume(proceed: typing.Callable[[], typing.Any],
     except Exception:
         # Nothing was attached: leave the route as it was, which keeps it
         # for a volume this server already had attached.
-        _record_route(context, instance, volume_id, previous)
+        _record_route(context, instance, key, previous)
         raise
 
 
-def _record_route(context, instance, volume_id, value):
+def _record_route(context, instance, key, value):
     """Save (or, with None, delete) one route, in the database first.
 
     The instance shows it too, as saved: Nova's next ``instance.save()``
     must not write system_metadata as a whole (see ``db.save_route``).
+
+    :param key: its system_metadata key (:mod:`nova_mixmatch.sysmeta`).
     """
-    key = sysmeta.key(volume_id)
     if value is None:
-        db.delete_route(context, instance.uuid, volume_id)
+        db.delete_route(context, instance.uuid, key)
         instance.system_metadata.pop(key, None)
     else:
-        db.save_route(context, instance.uuid, volume_id, value)
+        db.save_route(context, instance.uuid, key, value)
         instance.system_metadata[key] = value
     instance.obj_reset_changes(['system_metadata'])
 
@@ -291,3 +297,99 @@ def instance_for_create(context: nova_context.RequestContext,
     if where:
         instance.system_metadata[sysmeta.image_key(instance.image_ref)] = (
             where.to_json())
+
+
+def extend_rebuild_schemas(*schemas: dict) -> None:
+    """Extension of the server rebuild request schemas.
+
+    :param schemas: Nova's JSON schemas of the rebuild action's body, one
+        per microversion range; changed in place.
+    """
+    for schema in schemas:
+        rebuild = schema['properties']['rebuild']
+        rebuild['properties'].update(SERVER_PROPERTIES)
+        rebuild.setdefault('dependentRequired', {})[
+            'image_remote_project'] = ['image_service_provider']
+
+
+def extend_rescue_schemas(*schemas: dict) -> None:
+    """Extension of the server rescue request schemas.
+
+    :param schemas: Nova's JSON schemas of the rescue action's body;
+        changed in place.
+    """
+    for schema in schemas:
+        rescue = schema['properties']['rescue']
+        rescue['properties'].update(RESCUE_PROPERTIES)
+        rescue.setdefault('dependentRequired', {}).update(
+            rescue_image_service_provider=['rescue_image_ref'],
+            rescue_image_remote_project=['rescue_image_service_provider'])
+
+
+def rebuild_server(proceed: typing.Callable[[], typing.Any],
+                   context: nova_context.RequestContext,
+                   instance: instance_obj.Instance,
+                   body: dict) -> typing.Any:
+    """Extension around the server rebuild request.
+
+    With ``image_service_provider``, the new ``imageRef`` is that
+    provider's: checked and recorded as for a server create (see
+    :func:`_with_foreign_image`).
+
+    :param body: the request's ``rebuild``, validated.
+    """
+    return _with_foreign_image(proceed, context, instance,
+                               body.get('imageRef'), body, 'image_')
+
+
+def rescue_server(proceed: typing.Callable[[], typing.Any],
+                  context: nova_context.RequestContext,
+                  instance: instance_obj.Instance,
+                  body: dict) -> typing.Any:
+    """Extension around the server rescue request.
+
+    With ``rescue_image_service_provider``, the ``rescue_image_ref`` is
+    that provider's (see :func:`_with_foreign_image`).
+
+    :param body: the request's ``rescue``, validated ({} for none).
+    """
+    return _with_foreign_image(proceed, context, instance,
+                               body.get('rescue_image_ref'), body,
+                               'rescue_image_')
+
+
+def _with_foreign_image(proceed, context, instance, image_id, body, prefix):
+    """Run an action of the server with the image of a provider.
+
+    Checks the policy rule of server create, the provider and the remote
+    project, and that the user sees the image there; records the image's
+    route in the server's system_metadata, where the compute host finds it
+    (nova-api's own checks read the image at the provider too). A refused
+    or failed action leaves the record as it was.
+
+    :param prefix: of the body's fields, ``<prefix>service_provider`` and
+        ``<prefix>remote_project``.
+    :raises: webob.exc.HTTPForbidden when the policy refuses;
+        webob.exc.HTTPBadRequest with the reason for the rest, before
+        Nova changes anything.
+    """
+    service_provider = body.get(prefix + 'service_provider')
+    if service_provider is None:
+        return proceed()
+    with faults.answered():
+        where = _authorize(context, policies.CREATE_FOREIGN,
+                           instance.project_id, service_provider,
+                           body.get(prefix + 'remote_project'))
+        _check_visible(context, where, 'image', image_id)
+    router.hint_image(context, image_id, where)
+    key = sysmeta.image_key(image_id)
+    previous = instance.system_metadata.get(key)
+    _record_route(context, instance, key, where.to_json())
+    LOG.info('Using image %(image)s of service provider %(sp)s, project '
+             '%(project)s', {'image': image_id, 'sp': where.service_provider,
+                             'project': where.project_id}, instance=instance)
+    try:
+        return proceed()
+    except Exception:
+        _record_route(context, instance, key, previous)
+        raise

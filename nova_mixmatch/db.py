@@ -88,27 +88,26 @@ def lookup_image_route(context, image_id):
     return used is not None, None
 
 
-def save_route(context, instance_uuid, volume_id, value):
-    """Record the route of one volume (its sysmeta value) for an instance.
+def save_route(context, instance_uuid, key, value):
+    """Record one route (its sysmeta key and value) for an instance.
 
     Only this key is written. ``Instance.save()`` writes the whole
     system_metadata and deletes the keys it does not know: two attaches to
     one server at once would each drop the other's route.
     """
     main_db.instance_system_metadata_update(
-        context, instance_uuid, {sysmeta.key(volume_id): value},
-        delete=False)
+        context, instance_uuid, {key: value}, delete=False)
 
 
 @main_db.pick_context_manager_writer
-def delete_route(context, instance_uuid, volume_id):
-    """Forget the route of one volume of an instance (a failed attach).
+def delete_route(context, instance_uuid, key):
+    """Forget one route of an instance (a failed attach, or rebuild).
 
     Deleted for good, as Nova deletes system_metadata keys: an instance
     reads its deleted system_metadata rows too.
     """
     main_db.model_query(context, models.InstanceSystemMetadata).filter_by(
-        instance_uuid=instance_uuid, key=sysmeta.key(volume_id),
+        instance_uuid=instance_uuid, key=key,
     ).delete(synchronize_session=False)
 
 

@@ -32,9 +32,11 @@ from glanceclient import exc as glance_exception
 from keystoneauth1 import discover
 from keystoneauth1 import session as ks_session
 from nova import context as nova_context
+from nova import exception as nova_exception
 
 from mixmatch_federation import route as route_mod
 from nova_mixmatch import conf
+from nova_mixmatch import exception
 from nova_mixmatch import foreign
 from nova_mixmatch.foreign import service
 from nova_mixmatch import router
@@ -125,8 +127,10 @@ def call(proceed: typing.Callable[[], typing.Any],
     :returns: the foreign Glance's answer for a foreign image, else what
         ``proceed()`` returns.
     :raises: :class:`~nova_mixmatch.exception.ForeignCallFailed` when the
-        provider cannot answer; glanceclient's errors about the request,
-        which Nova translates as for its own Glance.
+        provider cannot answer, but nova.exception.ImageUnacceptable naming
+        the provider when it cannot give the image's bytes (``data``);
+        glanceclient's errors about the request, which Nova translates as
+        for its own Glance.
     """
     if not CONF.mixmatch.enabled or controller not in (None, 'images'):
         return proceed()
@@ -138,7 +142,16 @@ def call(proceed: typing.Callable[[], typing.Any],
     where = router.process_router().for_image(context, image_id)
     if where is None:
         return proceed()
-    return foreign.clients().call(
-        context, where, IMAGES,
-        lambda client: getattr(client.images, method)(*args,
-                                                      **(kwargs or {})))
+    try:
+        return foreign.clients().call(
+            context, where, IMAGES,
+            lambda client: getattr(client.images, method)(*args,
+                                                          **(kwargs or {})))
+    except exception.ForeignCallFailed as e:
+        if method != 'data':
+            raise
+        # No compute host of this cloud can download it either: Nova
+        # aborts the build on an unacceptable image (it reschedules on any
+        # other error, and its fault would then not name the provider).
+        raise nova_exception.ImageUnacceptable(
+            image_id=image_id, reason=e.format_message())

@@ -16,9 +16,10 @@ run volume
 run conductor
 # nova/api/openstack/compute/volume_attachments.py and its schemas
 run api/openstack/compute 'test_volume'
-# the server moves and server create: migrate_server.py, evacuate.py,
-# servers.py and its schemas
-run api/openstack/compute 'test_migrate_server|test_evacuate|test_servers'
+# the server moves, create and rebuild: migrate_server.py, evacuate.py,
+# servers.py and its schemas; rescue.py and its schema
+run api/openstack/compute \
+    'test_migrate_server|test_evacuate|test_servers|test_server_actions|test_rescue'
 # shelve offload (shelve.py), which goes through api.servers.move too
 run api/openstack/compute 'test_shelve'
 # nova/image/glance.py

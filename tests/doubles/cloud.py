@@ -638,8 +638,10 @@ class CloudDouble(fixtures.Fixture):
                    if i['visibility'] == 'public' or
                    i['owner'] == tok['project_id']}
         if len(res) == 2:
+            name = req.query.get('name')
             return 200, {'images': [self._image_view(i) for i in
-                                    visible.values()]}, {}
+                                    visible.values()
+                                    if name in (None, i['name'])]}, {}
         if res[2] not in visible:
             raise _Error(404, 'No image found with ID %s' % res[2])
         return 200, self._image_view(visible[res[2]]), {}

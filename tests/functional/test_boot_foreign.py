@@ -170,3 +170,49 @@ class BootForeignTest(base.FunctionalTestCase):
         self.assertEqual(400, resp.status, (server, mapping, resp.body))
         self.assertEqual([], self.api.get_servers())
         self.assertEqual({}, self.cloud.attachments(SP))
+
+
+class ImageActionsForeignTest(base.FunctionalTestCase):
+    """Rebuild and rescue naming a provider: the API's refusals.
+
+    The server stays as it was, with no route recorded for the image.
+    """
+
+    def _action(self, server, action, body):
+        return self.api.api_post('/servers/%s/action' % server['id'],
+                                 {action: body}, check_response_status=False)
+
+    def _refused(self, server, message, action, body):
+        resp = self._action(server, action, body)
+        self.assertEqual(400, resp.status, resp.body)
+        self.assertIn(message, resp.body['badRequest']['message'])
+        server = self._wait_for_state_change(server, 'ACTIVE')
+        instance = objects.Instance.get_by_uuid(
+            nova_context.get_admin_context(), server['id'],
+            expected_attrs=['system_metadata'])
+        self.assertEqual([], [k for k in instance.system_metadata
+                              if k.startswith(sysmeta.image_key(''))])
+
+    def test_refusals(self):
+        server = self._create_server(networks='none')
+        mine = self.cloud.create_image(SP, self.remote_project)
+        theirs = self.cloud.create_image(SP, 'another-project')
+        for action, ref, prefix in (('rebuild', 'imageRef', 'image_'),
+                                    ('rescue', 'rescue_image_ref',
+                                     'rescue_image_')):
+            provider, project = (prefix + 'service_provider',
+                                 prefix + 'remote_project')
+            self._refused(server, 'unknown or disabled', action,
+                          {ref: mine, provider: 'nope'})
+            self._refused(server, 'No image %s visible to you at service '
+                          'provider sp1' % theirs, action,
+                          {ref: theirs, provider: SP})
+            self._refused(server, 'Project elsewhere is not available',
+                          action, {ref: mine, provider: SP,
+                                   project: 'elsewhere'})
+            self._refused(server, "'%s' is a dependency" % provider, action,
+                          {ref: mine, project: 'p'})
+            self._refused(server, "Invalid input", action,
+                          {ref: mine, provider: 'bad id'})
+        self._refused(server, "'rescue_image_ref' is a dependency",
+                      'rescue', {'rescue_image_service_provider': SP})

@@ -48,8 +48,12 @@ def sandbox(clouds=2):
     """
     if 'sb' not in _UP:
         sb = base.Sandbox(os.environ.get('MIXMATCH_SANDBOX_DIR'))
-        with open(sb.path('run', 'up.lock'), 'w') as lock:
+        with open(sb.path('run', 'up.lock'), 'w') as lock, \
+                open(sb.path('run', 'tests.lock'), 'w') as tests:
             fcntl.flock(lock, fcntl.LOCK_EX)
+            # Not while a DISRUPTIVE test has stopped a service: it brings
+            # the sandbox back up itself, and two ups at once collide.
+            fcntl.flock(tests, fcntl.LOCK_SH)
             if cli(sb, 'status').returncode:
                 proc = cli(sb, 'up', '--clouds', str(clouds))
                 if proc.returncode:

@@ -20,10 +20,12 @@ import subprocess
 from mixmatch_sandbox.clouds import federation
 from mixmatch_sandbox.clouds import foreign
 from mixmatch_sandbox import demo
+from mixmatch_sandbox import seed
 from tests.integration import base
+from tests.integration import test_boot_foreign
 
 
-class TestCommandLine(base.TestCase):
+class TestCommandLine(test_boot_foreign.ForeignBootTestCase):
 
     def run_cli(self, argv, env, clean=False):
         """argv's output; env adds to the environment, or is it (clean)."""
@@ -58,6 +60,29 @@ class TestCommandLine(base.TestCase):
         self.nova('volume-detach', server, volume)
         self.clients.wait_volume('foreign', volume, 'available')
         self.assertForeignAvailable(volume)
+
+    def test_openstack_server_create_from_foreign_image_and_volume(self):
+        image = self._image(foreign.CLOUD, seed.FOREIGN_IMAGE)
+        create = ('--os-compute-api-version', '2.79', 'server', 'create',
+                  '--flavor', seed.FLAVOR, '--nic', 'none')
+        server = self.openstack(*create, '--wait', '--image',
+                                seed.FOREIGN_IMAGE, '--image-service-provider',
+                                foreign.SP_ID, self.name())['id']
+        self.addCleanup(self._delete_if_left, server)
+        self.wait_server(server, 'ACTIVE')
+        self.assertEqual(image['id'],
+                         self.clients.server(server)['image']['id'])
+        self.assertEqual(image['os_hash_value'],
+                         self._downloaded(server)['os_hash_value'])
+
+        root = self._bootable_volume()
+        name = self.clients.volume('foreign', root)['name']
+        server = self.openstack(*create, '--volume', name,
+                                '--volume-service-provider', foreign.SP_ID,
+                                self.name())['id']
+        self.addCleanup(self._delete_if_left, server)
+        self.wait_server(server, 'ACTIVE')
+        self.assertForeignAttached(server, root)
 
     def test_nova_in_a_sandbox_shell(self):
         """As the README says: eval the env of home-demo, then nova."""

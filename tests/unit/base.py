@@ -12,6 +12,7 @@
 
 """Shared setup of the unit tests."""
 
+from keystoneauth1 import loading as ks_loading
 from nova import context as nova_context
 from oslo_config import fixture as config_fixture
 from oslotest import base
@@ -28,6 +29,15 @@ class TestCase(base.BaseTestCase):
 
     def flags(self, group='mixmatch', **kwargs):
         self.conf.config(group=group, **kwargs)
+
+    def nova_identity(self, auth_url, **password):
+        """[mixmatch] auth_type = password, with Nova's own credentials."""
+        self.flags(auth_type='password')
+        self.conf.register_opts(
+            ks_loading.get_auth_plugin_conf_options('password'),
+            group='mixmatch')
+        self.flags(auth_url=auth_url, username='nova', password='secret',
+                   user_domain_id='default', **password)
 
 
 class CloudTestCase(TestCase):

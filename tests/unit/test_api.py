@@ -132,7 +132,7 @@ class AttachVolumeTest(base.TestCase):
         # Saved, that key alone, before Nova's attach started, so that
         # every service sees it.
         self.save_route.assert_called_once_with(
-            self.context, 'instance-uuid', 'v1', FOREIGN.to_json())
+            self.context, 'instance-uuid', self.key, FOREIGN.to_json())
         self.assertEqual([{self.key: FOREIGN.to_json()}],
                          self.instance.saved)
         self.assertEqual(FOREIGN, router.process_router().for_volume(
@@ -174,7 +174,7 @@ class AttachVolumeTest(base.TestCase):
         self.assertNotIn(self.key, self.instance.system_metadata)
         self.assertEqual({}, self.instance.saved[-1])
         self.delete_route.assert_called_once_with(
-            self.context, 'instance-uuid', 'v1')
+            self.context, 'instance-uuid', self.key)
 
     def test_failed_attach_keeps_an_existing_route(self):
         self.instance = FakeInstance({self.key: 'previous'})
@@ -182,7 +182,7 @@ class AttachVolumeTest(base.TestCase):
         self.assertRaises(ValueError, self._attach, service_provider='sp1')
         self.assertEqual({self.key: 'previous'}, self.instance.saved[-1])
         self.save_route.assert_called_with(
-            self.context, 'instance-uuid', 'v1', 'previous')
+            self.context, 'instance-uuid', self.key, 'previous')
         self.delete_route.assert_not_called()
 
     def test_foreign_cloud_down_during_attach(self):
@@ -398,3 +398,108 @@ class InstanceForCreateTest(base.TestCase):
         instance.image_ref = 'i1'
         api.instance_for_create(context, instance)
         self.assertEqual({}, instance.system_metadata)
+
+
+class ImageActionSchemaTest(base.TestCase):
+
+    def test_rebuild_and_rescue(self):
+        rebuild = {'type': 'object', 'properties': {'rebuild': {
+            'type': 'object', 'properties': {'imageRef': {}},
+            'additionalProperties': False}}}
+        rescue = {'type': 'object', 'properties': {'rescue': {
+            'type': ['object', 'null'],
+            'properties': {'rescue_image_ref': {}},
+            'additionalProperties': False}}}
+        api.extend_rebuild_schemas(rebuild)
+        api.extend_rescue_schemas(rescue)
+        valid = jsonschema.Draft202012Validator(rebuild).validate
+        valid({'rebuild': {'imageRef': 'i', 'image_service_provider': 'sp1',
+                           'image_remote_project': 'p'}})
+        self.assertRaises(jsonschema.ValidationError, valid, {
+            'rebuild': {'imageRef': 'i', 'image_remote_project': 'p'}})
+        valid = jsonschema.Draft202012Validator(rescue).validate
+        valid({'rescue': None})
+        valid({'rescue': {'rescue_image_ref': 'i',
+                          'rescue_image_service_provider': 'sp1'}})
+        for body in ({'rescue_image_service_provider': 'sp1'},
+                     {'rescue_image_ref': 'i',
+                      'rescue_image_remote_project': 'p'},
+                     {'rescue_image_ref': 'i',
+                      'rescue_image_service_provider': 'bad id'}):
+            self.assertRaises(jsonschema.ValidationError, valid,
+                              {'rescue': body})
+
+
+class ImageActionTest(base.TestCase):
+    """Rebuild and rescue with an image of a provider."""
+
+    def setUp(self):
+        super().setUp()
+        self.flags(enabled=True)
+        self.context = nova_context.RequestContext('u', 'p', is_admin=False)
+        self.instance = FakeInstance()
+        self.proceed = mock.Mock(return_value='done')
+        self.authorize = self.useFixture(fixtures.MockPatch(
+            'nova_mixmatch.policies.authorize')).mock
+        self.clients = mock.Mock()
+        self.clients.identities.resolve.return_value = FOREIGN
+        self.useFixture(fixtures.MockPatch(
+            'nova_mixmatch.foreign.clients', return_value=self.clients))
+        self.save_route = self.useFixture(fixtures.MockPatch(
+            'nova_mixmatch.db.save_route')).mock
+        self.delete_route = self.useFixture(fixtures.MockPatch(
+            'nova_mixmatch.db.delete_route')).mock
+        self.key = sysmeta.image_key('i2')
+
+    def test_rebuild_to_a_foreign_image(self):
+        self.assertEqual('done', api.rebuild_server(
+            self.proceed, self.context, self.instance,
+            {'imageRef': 'i2', 'image_service_provider': 'sp1',
+             'image_remote_project': 'p1'}))
+        self.clients.identities.resolve.assert_called_once_with(
+            self.context, 'sp1', 'p1')
+        self.authorize.assert_called_once_with(
+            self.context, 'mixmatch:servers:create:service_provider',
+            {'project_id': 'p'})
+        self.assertEqual(({}, {'i2': FOREIGN}), router.hints(self.context))
+        self.save_route.assert_called_once_with(
+            self.context, 'instance-uuid', self.key, FOREIGN.to_json())
+        self.assertEqual({self.key: FOREIGN.to_json()},
+                         self.instance.system_metadata)
+
+    def test_rescue_with_a_foreign_image(self):
+        self.assertEqual('done', api.rescue_server(
+            self.proceed, self.context, self.instance,
+            {'rescue_image_ref': 'i2',
+             'rescue_image_service_provider': 'sp1'}))
+        self.assertEqual(({}, {'i2': FOREIGN}), router.hints(self.context))
+        self.assertEqual({self.key: FOREIGN.to_json()},
+                         self.instance.system_metadata)
+
+    def test_home_images_are_nova_s(self):
+        for action, body in ((api.rebuild_server, {'imageRef': 'i2'}),
+                             (api.rescue_server, {})):
+            self.assertEqual('done', action(self.proceed, self.context,
+                                            self.instance, body))
+        self.clients.identities.resolve.assert_not_called()
+        self.save_route.assert_not_called()
+
+    def test_image_not_visible(self):
+        self.clients.call.side_effect = glance_exception.HTTPNotFound()
+        e = self.assertRaises(
+            exc.HTTPBadRequest, api.rebuild_server, self.proceed,
+            self.context, self.instance,
+            {'imageRef': 'i2', 'image_service_provider': 'sp1'})
+        self.assertIn('No image i2 visible to you at service provider sp1',
+                      e.explanation)
+        self.proceed.assert_not_called()
+        self.save_route.assert_not_called()
+
+    def test_failed_action_takes_the_route_back(self):
+        self.proceed.side_effect = ValueError('refused by Nova')
+        self.assertRaises(ValueError, api.rebuild_server, self.proceed,
+                          self.context, self.instance,
+                          {'imageRef': 'i2', 'image_service_provider': 'sp1'})
+        self.delete_route.assert_called_once_with(
+            self.context, 'instance-uuid', self.key)
+        self.assertEqual({}, self.instance.system_metadata)

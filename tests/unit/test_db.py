@@ -110,7 +110,8 @@ class LookupRouteTest(_MappingsTestCase):
     def test_removed_route_is_gone(self):
         # A failed cross-cloud attach takes its route back; the volume may
         # be attached from home later.
-        db.delete_route(self.context, self.instance.uuid, uuids.foreign)
+        db.delete_route(self.context, self.instance.uuid,
+                        sysmeta.key(uuids.foreign))
         self.assertEqual((True, None), db.lookup_route(
             self.context, volume_id=uuids.foreign))
         # nor in the instance, which reads its deleted rows too
@@ -127,9 +128,10 @@ class LookupRouteTest(_MappingsTestCase):
         stale = objects.Instance.get_by_uuid(
             self.context, self.instance.uuid, expected_attrs=[
                 'system_metadata'])
-        db.save_route(self.context, self.instance.uuid, uuids.second,
-                      second.to_json())
-        db.delete_route(self.context, self.instance.uuid, uuids.home)
+        db.save_route(self.context, self.instance.uuid,
+                      sysmeta.key(uuids.second), second.to_json())
+        db.delete_route(self.context, self.instance.uuid,
+                        sysmeta.key(uuids.home))
         # the first attach's instance, loaded before, saves other fields
         stale.display_name = 'renamed'
         stale.save()

@@ -16,7 +16,6 @@ import threading
 from cinderclient import exceptions as cinder_exception
 from glanceclient import exc as glance_exception
 from keystoneauth1 import exceptions as ksa_exception
-from keystoneauth1 import loading as ks_loading
 from nova import context as nova_context
 from nova import exception as nova_exception
 
@@ -235,13 +234,7 @@ class ServiceTokenTest(base.CloudTestCase):
         super().setUp()
         self.cloud.add_user('nova', 'service', roles=('service',),
                             password='secret')
-        self.flags(auth_type='password')
-        self.conf.register_opts(
-            ks_loading.get_auth_plugin_conf_options('password'),
-            group='mixmatch')
-        self.flags(auth_url=self.cloud.home_auth_url, username='nova',
-                   password='secret', project_id='service',
-                   user_domain_id='default')
+        self.nova_identity(self.cloud.home_auth_url, project_id='service')
         self.clients = foreign_clients()
         self.identities = self.clients.identities
 

@@ -22,7 +22,6 @@ import datetime
 import logging
 
 import fixtures
-from keystoneauth1 import loading as ks_loading
 from nova import context as nova_context
 from oslo_log import formatters
 from oslo_serialization import jsonutils
@@ -137,13 +136,7 @@ class CarriedTest(base.CloudTestCase):
         """Nova's own federated token (the service token) stays home."""
         self.cloud.add_user('nova', 'service', roles=('service',),
                             password='secret')
-        self.flags(auth_type='password')
-        self.conf.register_opts(
-            ks_loading.get_auth_plugin_conf_options('password'),
-            group='mixmatch')
-        self.flags(auth_url=self.cloud.home_auth_url, username='nova',
-                   password='secret', project_id='service',
-                   user_domain_id='default')
+        self.nova_identity(self.cloud.home_auth_url, project_id='service')
         self.cloud.create_volume('sp1', ROUTE.project_id)
         clients = calls.ForeignClients(self.api)
         clients.client(self.context, ROUTE, volume.BLOCK_STORAGE)

@@ -11,7 +11,6 @@
 # under the License.
 
 from keystoneauth1 import identity
-from keystoneauth1 import loading as ks_loading
 from nova import context as nova_context
 
 from nova_mixmatch import exception
@@ -35,13 +34,9 @@ class HomeAuthTest(base.TestCase):
         self.assertRaises(exception.NoHomeIdentity, home.home_auth, context)
 
     def test_without_token_uses_nova_identity(self):
-        self.flags(auth_type='password')
-        self.conf.register_opts(
-            ks_loading.get_auth_plugin_conf_options('password'),
-            group='mixmatch')
-        self.flags(auth_url='https://keystone.example.org/v3',
-                   username='nova', password='secret', project_name='service',
-                   user_domain_id='default', project_domain_id='default')
+        self.nova_identity('https://keystone.example.org/v3',
+                           project_name='service',
+                           project_domain_id='default')
         auth = home.home_auth(nova_context.get_admin_context())
         self.assertIsInstance(auth, identity.Password)
 

@@ -16,8 +16,10 @@ import fixtures
 from glanceclient import exc as glance_exception
 from keystoneauth1 import discover
 from nova import context as nova_context
+from nova import exception as nova_exception
 
 from mixmatch_federation import route
+from nova_mixmatch import exception
 from nova_mixmatch import image
 from tests.unit import base
 
@@ -58,6 +60,19 @@ class CallTest(base.TestCase):
             [mock.call(self.context, FOREIGN, image.IMAGES, mock.ANY)] * 2,
             self.clients.call.call_args_list)
         self.proceed.assert_not_called()
+
+    def test_a_provider_that_cannot_give_the_bytes(self):
+        self.clients.call.side_effect = exception.ForeignCallFailed(
+            service_provider='sp1', reason='its image service is down')
+        # The download: unacceptable, so that the build aborts.
+        e = self.assertRaises(nova_exception.ImageUnacceptable,
+                              self._call, 'data', 'foreign')
+        self.assertEqual('Image foreign is unacceptable: Service provider '
+                         'sp1 failed: its image service is down',
+                         e.format_message())
+        # The image's record: the failure as it is (a 400 in the API).
+        self.assertRaises(exception.ForeignCallFailed,
+                          self._call, 'get', 'foreign')
 
     def test_everything_else_is_nova_s(self):
         for method, image_id, controller in (

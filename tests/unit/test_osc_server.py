@@ -74,6 +74,52 @@ class FindVolumeTest(base.BaseTestCase):
             server.find_volume, self.scope, self.volume)
 
 
+class FindImageTest(base.BaseTestCase):
+    """``server create --image-service-provider``'s image, by K2K."""
+
+    def setUp(self):
+        super().setUp()
+        self.cloud = self.useFixture(cloud.CloudDouble(('sp1',)))
+        token = self.cloud.add_user('alice', 'proj-a')
+        self.scope = clouds.Clouds(ks_session.Session(auth=v3.Token(
+            self.cloud.home_auth_url, token,
+            project_id='proj-a'))).federate('sp1')
+        self.image = self.cloud.create_image('sp1', 'k2k-proj-a',
+                                             name='far')
+        self.cloud.create_image('sp1', 'someone-else', name='private')
+
+    def test_by_id_or_name(self):
+        for name_or_id in (self.image, 'far'):
+            self.assertEqual(self.image, server.find_image(
+                self.scope, name_or_id)['id'])
+
+    def test_missing_or_not_visible(self):
+        self.assertRaisesRegex(
+            exceptions.CommandError, "No image named or with ID 'private' "
+            "in project k2k-proj-a at service provider sp1",
+            server.find_image, self.scope, 'private')
+
+
+class FederateTest(base.BaseTestCase):
+
+    def test_remote_project_needs_its_provider(self):
+        args = mock.Mock(image_service_provider=None,
+                         image_remote_project='p1')
+        self.assertRaisesRegex(
+            exceptions.CommandError,
+            '--image-remote-project requires --image-service-provider',
+            server.federate, mock.Mock(), args, 'image-')
+
+    def test_the_scope_of_the_options(self):
+        app = mock.Mock()
+        args = mock.Mock(volume_service_provider='sp1',
+                         volume_remote_project=None)
+        self.assertIs(app.client_manager.mixmatch.federate.return_value,
+                      server.federate(app, args, 'volume-'))
+        app.client_manager.mixmatch.federate.assert_called_once_with(
+            'sp1', None)
+
+
 class ProvidersTest(base.BaseTestCase):
     """Where ``server volume list`` finds each volume."""
 

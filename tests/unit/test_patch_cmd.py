@@ -259,7 +259,7 @@ class _PatchSetTests:
 class TestNovaPatchSet(_PatchSetTests, base.BaseTestCase):
 
     SERVICE = 'nova'
-    PATCH_COUNT = 11
+    PATCH_COUNT = 12
     CHANGED_LINE = ('nova/volume/cinder.py', 'from nova import exception\n',
                     'from nova import exception as e\n')
 

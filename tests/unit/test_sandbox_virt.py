@@ -105,3 +105,42 @@ class ImageFetchingFakeDriverTest(test.NoDBTestCase):
         self.instance.image_ref = ''
         self._spawn().assert_called_once()
         self.fetch.assert_not_called()
+
+    def test_a_hold_file_holds_the_build(self):
+        self.instance.display_name = 'held'
+        hold = virt.hold_path(self.instances, 'held')
+        open(hold, 'w').close()
+        slept = []
+
+        def sleep(seconds):
+            slept.append(seconds)
+            if len(slept) == 3:
+                os.unlink(hold)   # the test lets it go on
+        with mock.patch('time.sleep', side_effect=sleep), mock.patch(
+                'nova.virt.driver.ComputeDriver.prepare_for_spawn') as go_on:
+            self.driver.prepare_for_spawn(self.instance)
+        self.assertEqual([virt.HOLD_POLL] * 3, slept)
+        go_on.assert_called_once_with(self.instance)
+        # No hold: no wait.
+        with mock.patch('time.sleep') as sleep:
+            self.driver.prepare_for_spawn(self.instance)
+        sleep.assert_not_called()
+
+    def test_rescue_fetches_its_rescue_image(self):
+        image_meta = objects.ImageMeta(id=uuids.rescue_image)
+        with mock.patch('nova.virt.fake.FakeDriver.rescue') as rescue:
+            self.driver.rescue(mock.sentinel.context, self.instance, [],
+                               image_meta, 'pw', None, None)
+        rescue.assert_called_once()
+        self.fetch.assert_called_once_with(
+            mock.sentinel.context, uuids.rescue_image, mock.ANY)
+        with open(virt.record_path(self.instances, uuids.instance,
+                                   'rescue')) as f:
+            self.assertEqual(uuids.rescue_image, json.load(f)['image_id'])
+        self.assertEqual([uuids.instance + '.rescue.disk',
+                          uuids.instance + '.rescue.image.json'],
+                         sorted(os.listdir(self.instances)))
+        with mock.patch('nova.virt.fake.FakeDriver.unrescue'):
+            self.driver.unrescue(mock.sentinel.context, self.instance)
+        self.assertEqual([uuids.instance + '.rescue.image.json'],
+                         os.listdir(self.instances))
