@@ -1,0 +1,451 @@
+#!/bin/bash
+#
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+# The devstack plugin in a real devstack, on this host, on demand (not in
+# .ci/run). As root:
+#
+#   tools/devstack-smoke.sh [STEP...]
+#
+# Steps, in this order by default (all): prepare stack check unstack
+# restack clean teardown. Each prints its elapsed time and its log, under
+# $MIXMATCH_DEVSTACK_LOGS (default .devstack-logs of the checkout).
+#
+# prepare   sudo, the unprivileged stack user, systemctl for a host
+#           without systemd (tools/devstack-smoke/systemctl), devstack's
+#           own MariaDB (the host's shared one keeps its root password),
+#           local git repositories of the 2026.2 sdists of PyPI and of a
+#           requirements repository with upper-constraints.txt, local.conf
+# stack     stack.sh of a copy of $DEVSTACK_SRC as the stack user
+# check     the plugin's work: Nova patched, [mixmatch] in nova.conf and
+#           nova_cell1.conf, the callback credential, a server
+# unstack   unstack.sh
+# restack   stack.sh again (Keystone's database is recreated): the
+#           callback credential is replaced, not left stale
+# clean     clean.sh: Nova unpatched
+# teardown  devstack's MariaDB stopped, its RabbitMQ user and vhosts
+#           dropped, systemctl and sudo's settings restored; the shared
+#           MariaDB and RabbitMQ checked
+#
+# The checkout's committed HEAD is what devstack clones (enable_plugin).
+
+set -o errexit -o nounset -o pipefail
+
+CHECKOUT=$(cd "$(dirname "$0")/.." && pwd)
+SMOKE=$CHECKOUT/tools/devstack-smoke
+DEVSTACK_SRC=${DEVSTACK_SRC:-/work/shared/reference/devstack}
+LOGS=${MIXMATCH_DEVSTACK_LOGS:-$CHECKOUT/.devstack-logs}
+SDISTS=${MIXMATCH_DEVSTACK_SDISTS:-$LOGS/sdists}
+STACK_USER=stack
+STACK_HOME=/opt/stack
+DEVSTACK=$STACK_HOME/devstack
+GIT_ROOT=/opt/mixmatch-devstack-git
+LIB=/usr/lib/mixmatch-devstack
+SUDOERS=/etc/sudoers.d/49_mixmatch_devstack
+# devstack's own MariaDB: its root password is devstack's to set
+DB_DIR=/opt/mixmatch-devstack-mariadb
+DB_PORT=${MIXMATCH_DEVSTACK_DB_PORT:-28306}
+DB_SOCKET=$DB_DIR/mysqld.sock
+# the projects devstack clones: repository name, PyPI name, 2026.2 version
+PROJECTS="keystone:keystone:30.0.0 nova:nova:34.0.0 glance:glance:33.0.0
+cinder:cinder:29.0.0 placement:openstack-placement:16.0.0
+neutron:neutron:29.0.0"
+BRANCH=$(git -C "$CHECKOUT" rev-parse --abbrev-ref HEAD)
+export MIXMATCH_DEVSTACK_SMOKE=1
+
+START=$(date +%s)
+mkdir -p "$LOGS"
+
+function elapsed {
+    echo $(( $(date +%s) - START ))
+}
+
+# step NAME LOG COMMAND...: run it, its output to LOG, saying how long
+function step {
+    local name=$1 log=$2
+    shift 2
+    printf '[%6ss] %s (log: %s)\n' "$(elapsed)" "$name" "$log"
+    local t0 rc=0
+    t0=$(date +%s)
+    # in the background, where errexit still stops it at its first failure
+    ("$@") >> "$log" 2>&1 &
+    wait $! || rc=$?
+    printf '[%6ss] %s: %s in %ss\n' "$(elapsed)" "$name" \
+        "$([[ $rc == 0 ]] && echo done || echo "FAILED (exit $rc)")" \
+        "$(( $(date +%s) - t0 ))"
+    if [[ $rc != 0 ]]; then
+        tail -n 25 "$log" | sed 's/^/    /'
+        return $rc
+    fi
+}
+
+function as_stack {
+    runuser -u "$STACK_USER" -- env HOME="$STACK_HOME" \
+        MYSQL_TCP_PORT="$DB_PORT" MYSQL_UNIX_PORT="$DB_SOCKET" \
+        PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin \
+        "$@"
+}
+
+# ---- prepare -------------------------------------------------------------
+
+function host_user {
+    apt-get install -y --no-install-recommends sudo xmlsec1 patch git
+    if ! id "$STACK_USER" >/dev/null 2>&1; then
+        useradd --system --shell /bin/bash --home-dir "$STACK_HOME" \
+            --create-home "$STACK_USER"
+    fi
+    chmod 755 "$STACK_HOME"
+    install -d -m 755 "$LIB/sbin"
+    install -m 755 "$SMOKE"/sbin/rabbitmqctl "$SMOKE"/sbin/mysql-guard \
+        "$LIB/sbin/"
+    ln -sf mysql-guard "$LIB/sbin/mysql"
+    ln -sf mysql-guard "$LIB/sbin/mysqladmin"
+    # devstack wants passwordless sudo; its sudo finds the guards first
+    # and keeps the address of its own MariaDB
+    cat > "$SUDOERS.tmp" <<EOF
+$STACK_USER ALL=(root) NOPASSWD:ALL
+Defaults:$STACK_USER secure_path="$LIB/sbin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+Defaults:$STACK_USER env_keep += "MYSQL_TCP_PORT MYSQL_UNIX_PORT"
+EOF
+    visudo -cf "$SUDOERS.tmp"
+    install -m 440 "$SUDOERS.tmp" "$SUDOERS"
+    rm -f "$SUDOERS.tmp"
+    # the plugin's repository is cloned from a checkout root owns
+    as_stack git config --global --replace-all safe.directory '*'
+    as_stack git config --global user.email stack@localhost
+    as_stack git config --global user.name stack
+}
+
+function install_systemctl {
+    install -d "$LIB"
+    if ! grep -q mixmatch-devstack /usr/bin/systemctl; then
+        cp -p /usr/bin/systemctl "$LIB/systemctl.real"
+    fi
+    install -m 755 "$SMOKE/systemctl" /usr/bin/systemctl
+    echo "/usr/bin/systemctl: devstack's calls served by $SMOKE/systemctl;" \
+         "everyone else's by $LIB/systemctl.real"
+}
+
+function restore_systemctl {
+    if [[ -f "$LIB/systemctl.real" ]] && \
+            grep -q mixmatch-devstack /usr/bin/systemctl; then
+        cp -p "$LIB/systemctl.real" /usr/bin/systemctl
+        echo "/usr/bin/systemctl restored"
+    fi
+}
+
+function db_running {
+    [[ -f $DB_DIR/mariadbd.pid ]] && kill -0 "$(cat "$DB_DIR/mariadbd.pid")" 2>/dev/null
+}
+
+function start_mariadb {
+    install -d -o "$STACK_USER" -g "$STACK_USER" "$DB_DIR"
+    if [[ ! -d $DB_DIR/data/mysql ]]; then
+        mariadb-install-db --no-defaults --datadir="$DB_DIR/data" \
+            --user="$STACK_USER" --auth-root-authentication-method=normal \
+            --skip-test-db
+    fi
+    if ! db_running; then
+        setsid mariadbd --no-defaults --datadir="$DB_DIR/data" \
+            --user="$STACK_USER" --port="$DB_PORT" --bind-address=127.0.0.1 \
+            --socket="$DB_SOCKET" --pid-file="$DB_DIR/mariadbd.pid" \
+            --log-error="$DB_DIR/mariadbd.err" --skip-log-bin \
+            --max-connections=1024 --innodb-buffer-pool-size=64M \
+            --sql-mode=TRADITIONAL --character-set-server=utf8mb3 \
+            < /dev/null > /dev/null 2>&1 &
+    fi
+    local i
+    for i in $(seq 60); do
+        if mysqladmin --socket="$DB_SOCKET" ping >/dev/null 2>&1 || \
+                mysqladmin --socket="$DB_SOCKET" -uroot \
+                    -p"$(secret DATABASE_PASSWORD)" ping >/dev/null 2>&1; then
+            echo "devstack's MariaDB on 127.0.0.1:$DB_PORT, $DB_SOCKET"
+            return 0
+        fi
+        sleep 1
+    done
+    cat "$DB_DIR/mariadbd.err"
+    return 1
+}
+
+function stop_mariadb {
+    if db_running; then
+        kill "$(cat "$DB_DIR/mariadbd.pid")"
+        while db_running; do sleep 1; done
+        echo "devstack's MariaDB stopped"
+    fi
+}
+
+# secret NAME: devstack's password NAME, made once, kept 0600
+function secret {
+    local file=$LIB/secrets
+    (umask 077; touch "$file")
+    if ! grep -q "^$1=" "$file"; then
+        echo "$1=$(openssl rand -hex 16)" >> "$file"
+    fi
+    sed -n "s/^$1=//p" "$file"
+}
+
+function download_sdists {
+    mkdir -p "$SDISTS"
+    local entry repo pypi version
+    for entry in $PROJECTS; do
+        IFS=: read -r repo pypi version <<< "$entry"
+        if ! ls "$SDISTS/${pypi//-/_}-$version.tar.gz" \
+                "$SDISTS/$pypi-$version.tar.gz" >/dev/null 2>&1; then
+            python3 -m pip download --no-deps --no-binary :all: \
+                -d "$SDISTS" "$pypi==$version"
+        fi
+    done
+}
+
+# git_repo NAME VERSION DIR: a repository of DIR's files, tag VERSION on
+# branch master, at $GIT_ROOT/openstack/NAME.git
+function git_repo {
+    local name=$1 version=$2 src=$3
+    local repo=$GIT_ROOT/openstack/$name.git
+    rm -rf "$repo"
+    mkdir -p "$repo"
+    cp -a "$src"/. "$repo"/
+    git -C "$repo" init -q -b master
+    git -C "$repo" add -A
+    git -C "$repo" -c user.name=devstack-smoke -c user.email=smoke@localhost \
+        commit -q -m "$name $version"
+    git -C "$repo" tag "$version"
+    echo "$repo: $version"
+}
+
+function build_repos {
+    local entry repo pypi version tmp
+    tmp=$(mktemp -d)
+    for entry in $PROJECTS; do
+        IFS=: read -r repo pypi version <<< "$entry"
+        mkdir "$tmp/$repo"
+        tar -xzf "$(ls "$SDISTS/${pypi//-/_}-$version.tar.gz" \
+                    "$SDISTS/$pypi-$version.tar.gz" 2>/dev/null | head -1)" \
+            -C "$tmp/$repo" --strip-components=1
+        git_repo "$repo" "$version" "$tmp/$repo"
+    done
+    mkdir "$tmp/requirements"
+    cp "$SMOKE"/requirements/* "$CHECKOUT/upper-constraints.txt" \
+        "$tmp/requirements/"
+    # devstack reads only the names (pip_install_gr)
+    grep -v '^#' "$CHECKOUT/upper-constraints.txt" | cut -d= -f1 \
+        > "$tmp/requirements/global-requirements.txt"
+    git_repo requirements 2026.2 "$tmp/requirements"
+    chmod -R a+rX "$GIT_ROOT"
+    rm -rf "$tmp"
+}
+
+function write_local_conf {
+    rm -rf "$DEVSTACK"
+    cp -a "$DEVSTACK_SRC" "$DEVSTACK"
+    local entry repo pypi version repos=""
+    for entry in $PROJECTS; do
+        IFS=: read -r repo pypi version <<< "$entry"
+        repos+="${repo^^}_REPO=\$GIT_BASE/openstack/$repo.git
+${repo^^}_BRANCH=$version
+"
+    done
+    (umask 077; cat > "$DEVSTACK/local.conf" <<EOF
+[[local|localrc]]
+ADMIN_PASSWORD=$(secret ADMIN_PASSWORD)
+DATABASE_PASSWORD=$(secret DATABASE_PASSWORD)
+RABBIT_PASSWORD=$(secret RABBIT_PASSWORD)
+SERVICE_PASSWORD=$(secret SERVICE_PASSWORD)
+HOST_IP=127.0.0.1
+LOGFILE=$STACK_HOME/logs/stack.sh.log
+VERBOSE=True
+
+# local repositories of the 2026.2 sdists (this host reaches no git server)
+GIT_BASE=file://$GIT_ROOT
+GIT_DEPTH=0
+${repos}REQUIREMENTS_REPO=\$GIT_BASE/openstack/requirements.git
+REQUIREMENTS_BRANCH=2026.2
+
+# lean: fake virt driver and Cinder backend, no images, Horizon, Swift,
+# tempest, Neutron (its OVN and OVS backends need the openvswitch kernel
+# module), etcd or dstat
+ENABLED_SERVICES=key,n-api,n-cond,n-sch,n-cpu,placement-api,placement-client
+ENABLED_SERVICES+=,g-api,c-api,c-sch,c-vol,mysql,rabbit,openstack-cli-server
+VIRT_DRIVER=fake
+CINDER_ENABLED_BACKENDS=fake:fake-1
+DOWNLOAD_DEFAULT_IMAGES=False
+IMAGE_URLS=""
+API_WORKERS=1
+SERVICE_TIMEOUT=300
+
+# the host's MariaDB and RabbitMQ are shared: devstack's database is its
+# own MariaDB (MYSQL_TCP_PORT/MYSQL_UNIX_PORT), its RabbitMQ user its own
+INSTALL_DATABASE_SERVER_PACKAGES=False
+MYSQL_GATHER_PERFORMANCE=False
+BASE_SQL_CONN=mysql+pymysql://root:$(secret DATABASE_PASSWORD)@127.0.0.1:$DB_PORT
+RABBIT_USERID=stackrabbit
+
+NOVA_USE_SERVICE_TOKEN=True
+enable_plugin mixmatch file://$CHECKOUT $BRANCH
+MIXMATCH_CINDER_CALLBACK_USER=mixmatch-cinder
+EOF
+    )
+    chown -R "$STACK_USER:$STACK_USER" "$DEVSTACK"
+}
+
+function do_prepare {
+    local log=$LOGS/prepare.log
+    : > "$log"
+    step "sudo, xmlsec1, the $STACK_USER user" "$log" host_user
+    step "systemctl for devstack (no systemd here)" "$log" install_systemctl
+    step "devstack's own MariaDB on port $DB_PORT" "$log" start_mariadb
+    step "2026.2 sdists from PyPI" "$log" download_sdists
+    step "git repositories of the sdists and requirements" "$log" build_repos
+    step "devstack copy and local.conf" "$log" write_local_conf
+}
+
+# ---- stack.sh and friends ------------------------------------------------
+
+function run_devstack {
+    local script=$1 log=$2
+    printf '         devstack log: %s\n' "$STACK_HOME/logs/stack.sh.log"
+    step "$script" "$log" as_stack bash -c "cd $DEVSTACK && ./$script"
+}
+
+function do_stack {
+    run_devstack stack.sh "$LOGS/stack.log"
+}
+
+function do_unstack {
+    run_devstack unstack.sh "$LOGS/unstack.log"
+}
+
+function do_restack {
+    run_devstack stack.sh "$LOGS/restack.log"
+    do_check
+}
+
+function do_clean {
+    run_devstack clean.sh "$LOGS/clean.log"
+    step "Nova's tree unpatched" "$LOGS/clean.log" nova_unpatched
+}
+
+function nova_unpatched {
+    local changed
+    changed=$(git -C "$STACK_HOME/nova" status --porcelain --untracked-files=no)
+    if [[ -n $changed ]]; then
+        echo "Nova's tree still differs from 34.0.0:"
+        echo "$changed"
+        return 1
+    fi
+    echo "$STACK_HOME/nova: no change against its 34.0.0 tag"
+}
+
+# ---- check ---------------------------------------------------------------
+
+function openstack_as {
+    local cloud=$1
+    shift
+    as_stack env OS_CLOUD="$cloud" "$STACK_HOME/data/venv/bin/openstack" "$@"
+}
+
+function plugin_state {
+    as_stack "$STACK_HOME/data/venv/bin/mixmatch-patch" status
+    local conf
+    for conf in /etc/nova/nova.conf /etc/nova/nova_cell1.conf; do
+        echo "$conf:"
+        sed -n '/^\[mixmatch\]/,/^\[/p' "$conf" | grep -v '^\[[^m]'
+    done
+    local file=$STACK_HOME/data/mixmatch/mixmatch-cinder-application-credential
+    local saved
+    IFS='|' read -r saved _ < "$file"
+    echo "credential file $file ($(stat -c %a "$file")): id $saved"
+    # as the credential itself: a stale file fails here
+    as_stack bash -c "IFS='|' read -r id secret < $file &&
+        OS_AUTH_TYPE=v3applicationcredential \
+        OS_AUTH_URL=http://127.0.0.1/identity/v3 \
+        OS_APPLICATION_CREDENTIAL_ID=\$id \
+        OS_APPLICATION_CREDENTIAL_SECRET=\$secret \
+        $STACK_HOME/data/venv/bin/openstack token issue -f value -c expires \
+        >/dev/null" && echo "the credential logs in"
+    openstack_as devstack-admin application credential list \
+        --user mixmatch-cinder --user-domain Default -f value -c ID -c Name
+}
+
+function a_server {
+    openstack_as devstack server create --flavor m1.tiny \
+        --image "$(openstack_as devstack image list -f value -c ID | head -1)" \
+        --nic none --wait smoke-server -f value -c id -c status
+}
+
+function do_check {
+    local log=$LOGS/check.log
+    step "plugin state: patch set, [mixmatch], callback credential" "$log" \
+        plugin_state
+    cat "$log" | tail -n 20
+}
+
+# ---- teardown ------------------------------------------------------------
+
+function drop_devstack_rabbit {
+    local vhost
+    /usr/sbin/rabbitmqctl -q list_users | awk '$1 == "stackrabbit"' | \
+        grep -q . && /usr/sbin/rabbitmqctl delete_user stackrabbit
+    for vhost in $(/usr/sbin/rabbitmqctl -q list_vhosts | grep '^nova_cell'); do
+        /usr/sbin/rabbitmqctl delete_vhost "$vhost"
+    done
+    echo "RabbitMQ: no stackrabbit user, no nova_cell vhost"
+}
+
+function shared_services_intact {
+    mysql -uroot -h127.0.0.1 -P3306 -e 'select 1' >/dev/null
+    echo "shared MariaDB: root logs in without a password"
+    /usr/sbin/rabbitmqctl authenticate_user guest guest
+}
+
+function leftover_processes {
+    local left
+    left=$(pgrep -u "$STACK_USER" -a || true)
+    if [[ -n $left ]]; then
+        echo "processes of $STACK_USER left:"
+        echo "$left"
+        return 1
+    fi
+    echo "no process of $STACK_USER left"
+}
+
+function do_teardown {
+    local log=$LOGS/teardown.log
+    step "devstack's MariaDB stopped" "$log" stop_mariadb
+    step "devstack's RabbitMQ user and vhosts dropped" "$log" \
+        drop_devstack_rabbit
+    step "systemctl restored" "$log" restore_systemctl
+    step "sudo settings of $STACK_USER removed" "$log" rm -f "$SUDOERS"
+    step "no devstack process left" "$log" leftover_processes
+    step "shared MariaDB and RabbitMQ intact" "$log" shared_services_intact
+}
+
+function main {
+    if [[ $(id -u) != 0 ]]; then
+        echo "$0: run as root (it makes the stack user)" >&2
+        exit 1
+    fi
+    local steps=("$@")
+    if [[ ${#steps[@]} == 0 ]]; then
+        steps=(prepare stack check unstack restack clean teardown)
+    fi
+    local s
+    for s in "${steps[@]}"; do
+        "do_$s"
+    done
+    printf '[%6ss] %s: done\n' "$(elapsed)" "${steps[*]}"
+}
+
+main "$@"
