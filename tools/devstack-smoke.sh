@@ -297,7 +297,9 @@ enable_plugin mixmatch file://$CHECKOUT $BRANCH
 MIXMATCH_CINDER_CALLBACK_USER=mixmatch-cinder
 EOF
     )
+    # the reference copy is read-only; devstack writes .localrc.auto here
     chown -R "$STACK_USER:$STACK_USER" "$DEVSTACK"
+    chmod -R u+w "$DEVSTACK"
 }
 
 function do_prepare {
