@@ -126,10 +126,13 @@ EOF
     as_stack git config --global user.name stack
 }
 
+# devstack's apt-get may upgrade systemd: a diversion keeps the real
+# systemctl beside this one whatever the package writes
 function install_systemctl {
     install -d "$LIB"
-    if ! grep -q mixmatch-devstack /usr/bin/systemctl; then
-        cp -p /usr/bin/systemctl "$LIB/systemctl.real"
+    if ! dpkg-divert --list /bin/systemctl | grep -q "$LIB"; then
+        dpkg-divert --local --rename --divert "$LIB/systemctl.real" \
+            --add /bin/systemctl
     fi
     install -m 755 "$SMOKE/systemctl" /usr/bin/systemctl
     echo "/usr/bin/systemctl: devstack's calls served by $SMOKE/systemctl;" \
@@ -137,10 +140,10 @@ function install_systemctl {
 }
 
 function restore_systemctl {
-    if [[ -f "$LIB/systemctl.real" ]] && \
-            grep -q mixmatch-devstack /usr/bin/systemctl; then
-        cp -p "$LIB/systemctl.real" /usr/bin/systemctl
-        echo "/usr/bin/systemctl restored"
+    if dpkg-divert --list /bin/systemctl | grep -q "$LIB"; then
+        rm -f /usr/bin/systemctl
+        dpkg-divert --local --rename --remove /bin/systemctl
+        echo "/usr/bin/systemctl restored: $(systemctl --version | head -1)"
     fi
 }
 
