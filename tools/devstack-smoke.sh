@@ -60,6 +60,8 @@ DB_SOCKET=$DB_DIR/mysqld.sock
 PROJECTS="keystone:keystone:30.0.0 nova:nova:34.0.0 glance:glance:33.0.0
 cinder:cinder:29.0.0 placement:openstack-placement:16.0.0
 neutron:neutron:29.0.0"
+# what devstack's pip_install_gr installs that the constraints do not name
+DEVSTACK_GR_EXTRA="python-memcached osc-placement pymemcache setuptools"
 BRANCH=$(git -C "$CHECKOUT" rev-parse --abbrev-ref HEAD)
 export MIXMATCH_DEVSTACK_SMOKE=1
 
@@ -242,8 +244,10 @@ function build_repos {
     mkdir "$tmp/requirements"
     cp "$SMOKE"/requirements/* "$CHECKOUT/upper-constraints.txt" \
         "$tmp/requirements/"
-    # devstack reads only the names (pip_install_gr)
-    grep -v '^#' "$CHECKOUT/upper-constraints.txt" | cut -d= -f1 \
+    # devstack reads only the names (pip_install_gr): the constrained
+    # ones and those devstack installs beyond them
+    { grep -v '^#' "$CHECKOUT/upper-constraints.txt" | cut -d= -f1
+      printf '%s\n' $DEVSTACK_GR_EXTRA; } \
         > "$tmp/requirements/global-requirements.txt"
     git_repo requirements 2026.2 "$tmp/requirements"
     chmod -R a+rX "$GIT_ROOT"
