@@ -17,7 +17,7 @@
 #
 #   tools/devstack-smoke.sh [STEP...]
 #
-# Steps, in this order by default (all): prepare stack check unstack
+# Steps, in this order by default (all): prepare stack check k2k unstack
 # restack clean teardown. Each prints its elapsed time and its log, under
 # $MIXMATCH_DEVSTACK_LOGS (default .devstack-logs of the checkout).
 #
@@ -28,7 +28,13 @@
 #           requirements repository with upper-constraints.txt, local.conf
 # stack     stack.sh of a copy of $DEVSTACK_SRC as the stack user
 # check     the plugin's work: Nova patched, [mixmatch] in nova.conf and
-#           nova_cell1.conf, the callback credential, a server
+#           nova_cell1.conf, the callback credential
+# k2k       the devstack Keystone, K2K identity provider of the sandbox's
+#           foreign cloud (mixmatch-sandbox up on port base
+#           $MIXMATCH_SANDBOX_PORT_BASE, default 28000); a foreign volume
+#           of the devstack demo user attached to a devstack server with
+#           openstack server add volume --service-provider, both clouds'
+#           views, detached
 # unstack   unstack.sh
 # restack   stack.sh again (Keystone's database is recreated): the
 #           callback credential is replaced, not left stale
@@ -60,6 +66,16 @@ DB_SOCKET=$DB_DIR/mysqld.sock
 PROJECTS="keystone:keystone:30.0.0 nova:nova:34.0.0 glance:glance:33.0.0
 cinder:cinder:29.0.0 placement:openstack-placement:16.0.0
 neutron:neutron:29.0.0"
+# the devstack Keystone as K2K identity provider: its SAML signing key
+SAML_DIR=$STACK_HOME/mixmatch-saml
+KEYSTONE_URL=http://127.0.0.1/identity
+IDP_ENTITY_ID=$KEYSTONE_URL/v3/OS-FEDERATION/saml2/idp
+# the sandbox's foreign cloud, the service provider of the devstack cloud
+export MIXMATCH_SANDBOX_PORT_BASE=${MIXMATCH_SANDBOX_PORT_BASE:-28000}
+export MIXMATCH_SANDBOX_DIR=${MIXMATCH_SANDBOX_DIR:-$CHECKOUT/.sandbox}
+SP_ID=sandbox
+IDP_ID=devstack
+SP_ROOT=http://127.0.0.1:$((MIXMATCH_SANDBOX_PORT_BASE + 100))
 # what devstack's pip_install_gr installs that the constraints do not name
 DEVSTACK_GR_EXTRA="python-memcached osc-placement pymemcache setuptools"
 BRANCH=$(git -C "$CHECKOUT" rev-parse --abbrev-ref HEAD)
@@ -244,10 +260,12 @@ function build_repos {
     mkdir "$tmp/requirements"
     cp "$SMOKE"/requirements/* "$CHECKOUT/upper-constraints.txt" \
         "$tmp/requirements/"
-    # devstack reads only the names (pip_install_gr): the constrained
-    # ones and those devstack installs beyond them
-    { grep -v '^#' "$CHECKOUT/upper-constraints.txt" | cut -d= -f1
-      printf '%s\n' $DEVSTACK_GR_EXTRA; } \
+    # pip_install_gr wants a name with a version specifier: every
+    # constrained name (as written and with dashes) and those devstack
+    # installs beyond them, at any version (the constraints pin them)
+    { grep -v '^#' "$CHECKOUT/upper-constraints.txt" | cut -d= -f1 |
+          sed 'p; s/[_.]/-/g'
+      printf '%s\n' $DEVSTACK_GR_EXTRA; } | sort -u | sed 's/$/>=0/' \
         > "$tmp/requirements/global-requirements.txt"
     git_repo requirements 2026.2 "$tmp/requirements"
     chmod -R a+rX "$GIT_ROOT"
@@ -302,11 +320,31 @@ RABBIT_USERID=stackrabbit
 NOVA_USE_SERVICE_TOKEN=True
 enable_plugin mixmatch file://$CHECKOUT $BRANCH
 MIXMATCH_CINDER_CALLBACK_USER=mixmatch-cinder
+MIXMATCH_SERVICE_PROVIDERS="$SP_ID|$SP_ROOT/v3/OS-FEDERATION/identity_providers/$IDP_ID/protocols/saml2/auth|$SP_ROOT/Shibboleth.sso/SAML2/ECP"
+
+[[post-config|\$KEYSTONE_CONF]]
+[saml]
+certfile = $SAML_DIR/cert.pem
+keyfile = $SAML_DIR/key.pem
+idp_entity_id = $IDP_ENTITY_ID
+idp_sso_endpoint = $KEYSTONE_URL/v3/OS-FEDERATION/saml2/sso
+idp_metadata_path = $SAML_DIR/idp_metadata.xml
+xmlsec1_binary = xmlsec1
 EOF
     )
     # the reference copy is read-only; devstack writes .localrc.auto here
     chown -R "$STACK_USER:$STACK_USER" "$DEVSTACK"
     chmod -R u+w "$DEVSTACK"
+}
+
+function saml_keys {
+    install -d -o "$STACK_USER" -g "$STACK_USER" "$SAML_DIR"
+    if [[ ! -s $SAML_DIR/key.pem ]]; then
+        as_stack openssl req -x509 -newkey rsa:3072 -nodes -days 3650 \
+            -subj /CN=127.0.0.1 -keyout "$SAML_DIR/key.pem" \
+            -out "$SAML_DIR/cert.pem"
+    fi
+    echo "SAML signing key of the devstack Keystone: $SAML_DIR"
 }
 
 function do_prepare {
@@ -317,6 +355,7 @@ function do_prepare {
     step "devstack's own MariaDB on port $DB_PORT" "$log" start_mariadb
     step "2026.2 sdists from PyPI" "$log" download_sdists
     step "git repositories of the sdists and requirements" "$log" build_repos
+    step "SAML key of the devstack Keystone (K2K IdP)" "$log" saml_keys
     step "devstack copy and local.conf" "$log" write_local_conf
 }
 
@@ -388,17 +427,118 @@ function plugin_state {
         --user mixmatch-cinder --user-domain Default -f value -c ID -c Name
 }
 
-function a_server {
-    openstack_as devstack server create --flavor m1.tiny \
-        --image "$(openstack_as devstack image list -f value -c ID | head -1)" \
-        --nic none --wait smoke-server -f value -c id -c status
-}
-
 function do_check {
     local log=$LOGS/check.log
     step "plugin state: patch set, [mixmatch], callback credential" "$log" \
         plugin_state
     cat "$log" | tail -n 20
+}
+
+# ---- k2k: the devstack cloud, home cloud of the sandbox's foreign cloud -
+
+VENV=$STACK_HOME/data/venv
+CALLBACK_CREDENTIAL=$STACK_HOME/data/mixmatch/mixmatch-cinder-application-credential
+
+function sandbox {
+    (cd "$CHECKOUT" && python3 -m mixmatch_sandbox.cli "$@")
+}
+
+function sandbox_openstack {
+    OS_CLIENT_CONFIG_FILE=$MIXMATCH_SANDBOX_DIR/clouds.yaml \
+        "$MIXMATCH_SANDBOX_DIR/venv/bin/openstack" "$@"
+}
+
+function idp_metadata {
+    as_stack bash -c "$VENV/bin/keystone-manage --config-file \
+        /etc/keystone/keystone.conf saml_idp_metadata \
+        > $SAML_DIR/idp_metadata.xml"
+    grep -o 'entityID="[^"]*"' "$SAML_DIR/idp_metadata.xml"
+}
+
+function register_sp {
+    as_stack "$VENV/bin/mixmatch-configure" --os-cloud devstack-admin \
+        register-service-provider "$SP_ID" \
+        --auth-url "$SP_ROOT/v3/OS-FEDERATION/identity_providers/$IDP_ID/protocols/saml2/auth" \
+        --sp-url "$SP_ROOT/Shibboleth.sso/SAML2/ECP"
+}
+
+function foreign_trusts_devstack {
+    (cd "$CHECKOUT" && "$MIXMATCH_SANDBOX_DIR/venv/bin/python" \
+        "$SMOKE/foreign_home.py" "$IDP_ID" --entity-id "$IDP_ENTITY_ID" \
+        --metadata "$SAML_DIR/idp_metadata.xml" \
+        --auth-url "$KEYSTONE_URL/v3" --credential-file "$CALLBACK_CREDENTIAL")
+}
+
+# the devstack demo user's volume at the foreign cloud, made through K2K
+function foreign_volume {
+    as_stack "$VENV/bin/python" "$SMOKE/foreign_volume.py" "$SP_ID" \
+        "$IDP_ID" > "$LOGS/foreign-volume-id"
+    cat "$LOGS/foreign-volume-id"
+}
+
+function a_server {
+    local image
+    head -c 1048576 /dev/urandom > "$LOGS/smoke-image.raw"
+    chmod 644 "$LOGS/smoke-image.raw"
+    image=$(openstack_as devstack image create devstack-smoke-image \
+        --disk-format raw --container-format bare \
+        --file "$LOGS/smoke-image.raw" -f value -c id)
+    openstack_as devstack --os-compute-api-version 2.90 server create \
+        --flavor m1.tiny --image "$image" --nic none --wait \
+        devstack-smoke-server -f value -c id -c status
+}
+
+function both_views {
+    local volume
+    volume=$(cat "$LOGS/foreign-volume-id")
+    echo "== devstack: openstack server volume list devstack-smoke-server"
+    openstack_as devstack server volume list devstack-smoke-server
+    echo "== devstack: openstack mixmatch volume list --service-provider $SP_ID"
+    openstack_as devstack mixmatch volume list --service-provider "$SP_ID"
+    echo "== sandbox foreign: openstack volume show $volume (foreign-admin)"
+    sandbox_openstack --os-cloud foreign-admin volume show "$volume" \
+        -c status -c attachments -c os-vol-tenant-attr:tenant_id
+}
+
+function wait_volume {
+    local i status
+    for i in $(seq 60); do
+        status=$(sandbox_openstack --os-cloud foreign-admin volume show \
+            "$(cat "$LOGS/foreign-volume-id")" -f value -c status)
+        [[ $status == "$1" ]] && return 0
+        sleep 2
+    done
+    echo "the foreign volume is $status, not $1"
+    return 1
+}
+
+function attach {
+    openstack_as devstack server add volume devstack-smoke-server \
+        "$(cat "$LOGS/foreign-volume-id")" --service-provider "$SP_ID"
+    wait_volume in-use
+    both_views
+}
+
+function detach {
+    openstack_as devstack server remove volume devstack-smoke-server \
+        "$(cat "$LOGS/foreign-volume-id")" --service-provider "$SP_ID"
+    wait_volume available
+    both_views
+}
+
+function do_k2k {
+    local log=$LOGS/k2k.log
+    step "SAML metadata of the devstack Keystone" "$log" idp_metadata
+    step "service provider $SP_ID at the devstack Keystone" "$log" register_sp
+    step "sandbox up (port base $MIXMATCH_SANDBOX_PORT_BASE)" "$log" sandbox up
+    step "the foreign cloud trusts the devstack Keystone ($IDP_ID)" "$log" \
+        foreign_trusts_devstack
+    step "a foreign volume of the devstack demo user (K2K)" "$log" \
+        foreign_volume
+    step "a devstack server (fake driver, no network)" "$log" a_server
+    step "openstack server add volume --service-provider $SP_ID" "$log" attach
+    step "openstack server remove volume --service-provider $SP_ID" "$log" \
+        detach
 }
 
 # ---- teardown ------------------------------------------------------------
@@ -432,6 +572,7 @@ function leftover_processes {
 
 function do_teardown {
     local log=$LOGS/teardown.log
+    step "sandbox down" "$log" sandbox down
     step "devstack's MariaDB stopped" "$log" stop_mariadb
     step "devstack's RabbitMQ user and vhosts dropped" "$log" \
         drop_devstack_rabbit
@@ -448,7 +589,7 @@ function main {
     fi
     local steps=("$@")
     if [[ ${#steps[@]} == 0 ]]; then
-        steps=(prepare stack check unstack restack clean teardown)
+        steps=(prepare stack check k2k unstack restack clean teardown)
     fi
     local s
     for s in "${steps[@]}"; do
