@@ -57,11 +57,17 @@ STACK_HOME=/opt/stack
 DEVSTACK=$STACK_HOME/devstack
 GIT_ROOT=/opt/mixmatch-devstack-git
 LIB=/usr/lib/mixmatch-devstack
-SUDOERS=/etc/sudoers.d/49_mixmatch_devstack
+# read after devstack's own 50_stack_sh and zz-secure-path: sudo's last
+# matching rule wins
+SUDOERS=/etc/sudoers.d/zzz_mixmatch_devstack
 # devstack's own MariaDB: its root password is devstack's to set
 DB_DIR=/opt/mixmatch-devstack-mariadb
 DB_PORT=${MIXMATCH_DEVSTACK_DB_PORT:-28306}
 DB_SOCKET=$DB_DIR/mysqld.sock
+# the mysql clients read $MYSQL_HOME/my.cnf after /etc/mysql/my.cnf, whose
+# socket is the shared server's (MYSQL_UNIX_PORT loses to it)
+DB_CLIENT_CONF=$DB_DIR/my.cnf
+SHARED_MY_CNF=/etc/mysql/my.cnf
 # the projects devstack clones: repository name, PyPI name, 2026.2 version
 PROJECTS="keystone:keystone:30.0.0 nova:nova:34.0.0 glance:glance:33.0.0
 cinder:cinder:29.0.0 placement:openstack-placement:16.0.0
@@ -108,8 +114,7 @@ function step {
 }
 
 function as_stack {
-    runuser -u "$STACK_USER" -- env HOME="$STACK_HOME" \
-        MYSQL_TCP_PORT="$DB_PORT" MYSQL_UNIX_PORT="$DB_SOCKET" \
+    runuser -u "$STACK_USER" -- env HOME="$STACK_HOME" MYSQL_HOME="$DB_DIR" \
         PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin \
         "$@"
 }
@@ -123,21 +128,27 @@ function host_user {
             --create-home "$STACK_USER"
     fi
     chmod 755 "$STACK_HOME"
-    install -d -m 755 "$LIB/sbin"
-    install -m 755 "$SMOKE"/sbin/rabbitmqctl "$SMOKE"/sbin/mysql-guard \
-        "$LIB/sbin/"
-    ln -sf mysql-guard "$LIB/sbin/mysql"
-    ln -sf mysql-guard "$LIB/sbin/mysqladmin"
-    # devstack wants passwordless sudo; its sudo finds the guards first
-    # and keeps the address of its own MariaDB
+    # devstack wants passwordless sudo, but not for what would change
+    # the host's shared services: it deletes RabbitMQ's guest user
+    # (lib/rpc_backend) and sets the MariaDB root password
+    # (lib/databases/mysql; devstack's own MariaDB has it already)
     cat > "$SUDOERS.tmp" <<EOF
-$STACK_USER ALL=(root) NOPASSWD:ALL
-Defaults:$STACK_USER secure_path="$LIB/sbin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-Defaults:$STACK_USER env_keep += "MYSQL_TCP_PORT MYSQL_UNIX_PORT"
+$STACK_USER ALL=(root) NOPASSWD: ALL, !/usr/sbin/rabbitmqctl delete_user guest, !/usr/sbin/rabbitmqctl change_password guest *, !/usr/bin/mysqladmin *
+Defaults:$STACK_USER env_keep += "MYSQL_HOME"
 EOF
     visudo -cf "$SUDOERS.tmp"
     install -m 440 "$SUDOERS.tmp" "$SUDOERS"
     rm -f "$SUDOERS.tmp"
+    # sudo -l: whether it would run them, without running them
+    local refused
+    for refused in "rabbitmqctl delete_user guest" \
+            "rabbitmqctl change_password guest x" "mysqladmin password x"; do
+        if as_stack sudo -n -l $refused >/dev/null 2>&1; then
+            echo "sudo would let $STACK_USER run: $refused"
+            return 1
+        fi
+        echo "sudo refuses $STACK_USER: $refused"
+    done
     # the plugin's repository is cloned from a checkout root owns
     as_stack git config --global --replace-all safe.directory '*'
     as_stack git config --global user.email stack@localhost
@@ -187,16 +198,46 @@ function start_mariadb {
     fi
     local i
     for i in $(seq 60); do
-        if mysqladmin --socket="$DB_SOCKET" ping >/dev/null 2>&1 || \
-                mysqladmin --socket="$DB_SOCKET" -uroot \
-                    -p"$(secret DATABASE_PASSWORD)" ping >/dev/null 2>&1; then
-            echo "devstack's MariaDB on 127.0.0.1:$DB_PORT, $DB_SOCKET"
-            return 0
+        if mysqladmin --no-defaults --socket="$DB_SOCKET" ping \
+                >/dev/null 2>&1; then
+            break
         fi
         sleep 1
     done
-    cat "$DB_DIR/mariadbd.err"
-    return 1
+    # devstack's root password, set here: devstack's own mysqladmin
+    # password is refused by sudo (it would reach the shared server first)
+    local user
+    for user in $(mysql --no-defaults --socket="$DB_SOCKET" -uroot \
+            -p"$(secret DATABASE_PASSWORD)" -sN -e \
+            "select concat(quote(user), '@', quote(host)) from mysql.user
+             where user = 'root'" 2>/dev/null || \
+        mysql --no-defaults --socket="$DB_SOCKET" -uroot -sN -e \
+            "select concat(quote(user), '@', quote(host)) from mysql.user
+             where user = 'root'"); do
+        mysql --no-defaults --socket="$DB_SOCKET" -uroot \
+            -p"$(secret DATABASE_PASSWORD)" -e \
+            "ALTER USER $user IDENTIFIED BY '$(secret DATABASE_PASSWORD)'" \
+            2>/dev/null || mysql --no-defaults --socket="$DB_SOCKET" \
+            -uroot -e \
+            "ALTER USER $user IDENTIFIED BY '$(secret DATABASE_PASSWORD)'"
+    done
+    printf '[client-server]\nsocket = %s\nport = %s\n' "$DB_SOCKET" \
+        "$DB_PORT" > "$DB_CLIENT_CONF"
+    chmod 644 "$DB_CLIENT_CONF"
+    echo "devstack's MariaDB on 127.0.0.1:$DB_PORT, $DB_SOCKET"
+}
+
+# what devstack's mysql and sudo mysql reach: its own MariaDB, not 3306
+function devstack_db_reached {
+    local port
+    port=$(as_stack sudo mysql -uroot -p"$(secret DATABASE_PASSWORD)" -sN \
+        -e 'select @@port')
+    echo "sudo mysql as $STACK_USER reaches the server on port $port"
+    [[ $port == "$DB_PORT" ]]
+    port=$(as_stack mysql -h127.0.0.1 -uroot \
+        -p"$(secret DATABASE_PASSWORD)" -sN -e 'select @@port')
+    echo "mysql -h127.0.0.1 as $STACK_USER reaches the server on port $port"
+    [[ $port == "$DB_PORT" ]]
 }
 
 function stop_mariadb {
@@ -311,7 +352,7 @@ API_WORKERS=1
 SERVICE_TIMEOUT=300
 
 # the host's MariaDB and RabbitMQ are shared: devstack's database is its
-# own MariaDB (MYSQL_TCP_PORT/MYSQL_UNIX_PORT), its RabbitMQ user its own
+# own MariaDB (MYSQL_HOME), its RabbitMQ user its own
 INSTALL_DATABASE_SERVER_PACKAGES=False
 MYSQL_GATHER_PERFORMANCE=False
 BASE_SQL_CONN=mysql+pymysql://root:$(secret DATABASE_PASSWORD)@127.0.0.1:$DB_PORT
@@ -353,6 +394,8 @@ function do_prepare {
     step "sudo, xmlsec1, the $STACK_USER user" "$log" host_user
     step "systemctl for devstack (no systemd here)" "$log" install_systemctl
     step "devstack's own MariaDB on port $DB_PORT" "$log" start_mariadb
+    step "devstack's mysql calls reach it, not the shared one" "$log" \
+        devstack_db_reached
     step "2026.2 sdists from PyPI" "$log" download_sdists
     step "git repositories of the sdists and requirements" "$log" build_repos
     step "SAML key of the devstack Keystone (K2K IdP)" "$log" saml_keys
@@ -361,10 +404,19 @@ function do_prepare {
 
 # ---- stack.sh and friends ------------------------------------------------
 
+# devstack writes its settings in the shared server's my.cnf (iniset
+# -sudo, lib/databases/mysql): the file is put back after each run (the
+# shared server is not restarted meanwhile: systemctl leaves it alone)
 function run_devstack {
-    local script=$1 log=$2
+    local script=$1 log=$2 rc=0
+    cp -p "$SHARED_MY_CNF" "$LIB/my.cnf.shared"
     printf '         devstack log: %s\n' "$STACK_HOME/logs/stack.sh.log"
-    step "$script" "$log" as_stack bash -c "cd $DEVSTACK && ./$script"
+    step "$script" "$log" as_stack bash -c "cd $DEVSTACK && ./$script" || rc=$?
+    if ! cmp -s "$LIB/my.cnf.shared" "$SHARED_MY_CNF"; then
+        cp -p "$LIB/my.cnf.shared" "$SHARED_MY_CNF"
+        echo "         $SHARED_MY_CNF: devstack's changes undone"
+    fi
+    return $rc
 }
 
 function do_stack {
@@ -554,8 +606,13 @@ function drop_devstack_rabbit {
 }
 
 function shared_services_intact {
-    mysql -uroot -h127.0.0.1 -P3306 -e 'select 1' >/dev/null
+    mysql --no-defaults -uroot -h127.0.0.1 -P3306 -e 'select 1' >/dev/null
     echo "shared MariaDB: root logs in without a password"
+    local extra
+    extra=$(mysql --no-defaults -uroot -h127.0.0.1 -P3306 -sN -e \
+        "select count(*) from mysql.user where user = 'root' and host = '%'")
+    echo "shared MariaDB: root@'%' accounts: $extra"
+    [[ $extra == 0 ]]
     /usr/sbin/rabbitmqctl authenticate_user guest guest
 }
 
@@ -577,7 +634,10 @@ function do_teardown {
     step "devstack's RabbitMQ user and vhosts dropped" "$log" \
         drop_devstack_rabbit
     step "systemctl restored" "$log" restore_systemctl
-    step "sudo settings of $STACK_USER removed" "$log" rm -f "$SUDOERS"
+    # devstack's own (50_stack_sh, zz-secure-path, the rootwraps) too
+    step "sudo settings of $STACK_USER removed" "$log" rm -f "$SUDOERS" \
+        /etc/sudoers.d/50_stack_sh /etc/sudoers.d/zz-secure-path \
+        /etc/sudoers.d/nova-rootwrap /etc/sudoers.d/cinder-rootwrap
     step "no devstack process left" "$log" leftover_processes
     step "shared MariaDB and RabbitMQ intact" "$log" shared_services_intact
 }
