@@ -116,7 +116,9 @@ function configure_mixmatch_cinder {
     $xtrace
 }
 
-# openstack as the callback user, whose password stays out of argv.
+# openstack as the callback user, whose password stays out of argv. The
+# venv's own client: devstack's openstack-cli-server passes on only some
+# OS_* variables (no domains).
 function mixmatch_callback_user_openstack {
     (
         unset OS_CLOUD
@@ -126,7 +128,7 @@ function mixmatch_callback_user_openstack {
         export OS_USER_DOMAIN_NAME=$SERVICE_DOMAIN_NAME
         export OS_PROJECT_NAME=$SERVICE_PROJECT_NAME
         export OS_PROJECT_DOMAIN_NAME=$SERVICE_DOMAIN_NAME
-        openstack "$@"
+        "$(mixmatch_bin openstack)" "$@"
     )
 }
 
