@@ -336,6 +336,8 @@ VERBOSE=True
 # local repositories of the 2026.2 sdists (this host reaches no git server)
 GIT_BASE=file://$GIT_ROOT
 GIT_DEPTH=0
+# every stack.sh takes the checkout's latest commit (and Nova's tree anew)
+RECLONE=True
 ${repos}REQUIREMENTS_REPO=\$GIT_BASE/openstack/requirements.git
 REQUIREMENTS_BRANCH=2026.2
 
