@@ -175,7 +175,7 @@ print(json.dumps(home_nova.access_rules(sys.argv[1])))' "$compute_url")
         "$name" --access-rules "$rules" -f json)
     mkdir -p "$(dirname "$out")"
     (umask 077 && "$PYTHON" -c 'import json, sys
-c = json.load(sys.stdin)
+c = {k.lower(): v for k, v in json.load(sys.stdin).items()}
 print("%s|%s" % (c["id"], c["secret"]))' <<< "$created" > "$out")
     IFS='|' read -r saved _ < "$out"
     echo "mixmatch: application credential $saved of $user in $out"
