@@ -507,6 +507,14 @@ function idp_metadata {
         /etc/keystone/keystone.conf saml_idp_metadata \
         > $SAML_DIR/idp_metadata.xml"
     grep -o 'entityID="[^"]*"' "$SAML_DIR/idp_metadata.xml"
+    # Keystone started before post-config merged [saml] into its config
+    systemctl restart devstack@keystone
+    local i
+    for i in $(seq 60); do
+        curl -sf "$KEYSTONE_URL/v3" >/dev/null && return 0
+        sleep 2
+    done
+    return 1
 }
 
 function register_sp {
