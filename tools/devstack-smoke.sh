@@ -180,6 +180,13 @@ function db_running {
     [[ -f $DB_DIR/mariadbd.pid ]] && kill -0 "$(cat "$DB_DIR/mariadbd.pid")" 2>/dev/null
 }
 
+# root of devstack's MariaDB, before and after its password is set
+function private_mysql {
+    mysql --no-defaults --socket="$DB_SOCKET" -uroot \
+        -p"$(secret DATABASE_PASSWORD)" "$@" 2>/dev/null ||
+        mysql --no-defaults --socket="$DB_SOCKET" -uroot "$@"
+}
+
 function start_mariadb {
     install -d -o "$STACK_USER" -g "$STACK_USER" "$DB_DIR"
     if [[ ! -d $DB_DIR/data/mysql ]]; then
@@ -206,19 +213,11 @@ function start_mariadb {
     done
     # devstack's root password, set here: devstack's own mysqladmin
     # password is refused by sudo (it would reach the shared server first)
-    local user
-    for user in $(mysql --no-defaults --socket="$DB_SOCKET" -uroot \
-            -p"$(secret DATABASE_PASSWORD)" -sN -e \
-            "select concat(quote(user), '@', quote(host)) from mysql.user
-             where user = 'root'" 2>/dev/null || \
-        mysql --no-defaults --socket="$DB_SOCKET" -uroot -sN -e \
-            "select concat(quote(user), '@', quote(host)) from mysql.user
-             where user = 'root'"); do
-        mysql --no-defaults --socket="$DB_SOCKET" -uroot \
-            -p"$(secret DATABASE_PASSWORD)" -e \
-            "ALTER USER $user IDENTIFIED BY '$(secret DATABASE_PASSWORD)'" \
-            2>/dev/null || mysql --no-defaults --socket="$DB_SOCKET" \
-            -uroot -e \
+    local user users
+    users=$(private_mysql -sN -e "select concat(quote(user), '@',
+        quote(host)) from mysql.user where user = 'root'")
+    for user in $users; do
+        private_mysql -e \
             "ALTER USER $user IDENTIFIED BY '$(secret DATABASE_PASSWORD)'"
     done
     printf '[client-server]\nsocket = %s\nport = %s\n' "$DB_SOCKET" \
@@ -243,7 +242,9 @@ function devstack_db_reached {
 function stop_mariadb {
     if db_running; then
         kill "$(cat "$DB_DIR/mariadbd.pid")"
-        while db_running; do sleep 1; done
+        while db_running; do
+            sleep 1
+        done
         echo "devstack's MariaDB stopped"
     fi
 }
@@ -304,10 +305,13 @@ function build_repos {
     # pip_install_gr wants a name with a version specifier: every
     # constrained name (as written and with dashes) and those devstack
     # installs beyond them, at any version (the constraints pin them)
-    { grep -v '^#' "$CHECKOUT/upper-constraints.txt" | cut -d= -f1 |
-          sed 'p; s/[_.]/-/g'
-      printf '%s\n' $DEVSTACK_GR_EXTRA; } | sort -u | sed 's/$/>=0/' \
+    local names=$tmp/names
+    grep -v '^#' "$CHECKOUT/upper-constraints.txt" | cut -d= -f1 |
+        sed 'p; s/[_.]/-/g' > "$names"
+    printf '%s\n' $DEVSTACK_GR_EXTRA >> "$names"
+    sort -u "$names" | sed 's/$/>=0/' \
         > "$tmp/requirements/global-requirements.txt"
+    rm "$names"
     git_repo requirements 2026.2 "$tmp/requirements"
     chmod -R a+rX "$GIT_ROOT"
     rm -rf "$tmp"
