@@ -131,9 +131,11 @@ function host_user {
     # devstack wants passwordless sudo, but not for what would change
     # the host's shared services: it deletes RabbitMQ's guest user
     # (lib/rpc_backend) and sets the MariaDB root password
-    # (lib/databases/mysql; devstack's own MariaDB has it already)
+    # (lib/databases/mysql; devstack's own MariaDB has it already);
+    # clean.sh deletes MariaDB's data and kills epmd (do_clean disables
+    # those services first; these rules are a second guard)
     cat > "$SUDOERS.tmp" <<EOF
-$STACK_USER ALL=(root) NOPASSWD: ALL, !/usr/sbin/rabbitmqctl delete_user guest, !/usr/sbin/rabbitmqctl change_password guest *, !/usr/bin/mysqladmin *
+$STACK_USER ALL=(root) NOPASSWD: ALL, !/usr/sbin/rabbitmqctl delete_user guest, !/usr/sbin/rabbitmqctl change_password guest *, !/usr/bin/mysqladmin *, !/usr/bin/rm -rf /var/lib/mysql, !/usr/bin/rm -rf /etc/mysql, !/usr/bin/killall epmd, !/usr/bin/killall -9 epmd
 Defaults:$STACK_USER env_keep += "MYSQL_HOME"
 EOF
     visudo -cf "$SUDOERS.tmp"
@@ -418,7 +420,8 @@ function run_devstack {
     cp -p "$SHARED_MY_CNF" "$LIB/my.cnf.shared"
     printf '         devstack log: %s\n' "$STACK_HOME/logs/stack.sh.log"
     step "$script" "$log" as_stack bash -c "cd $DEVSTACK && ./$script" || rc=$?
-    if ! cmp -s "$LIB/my.cnf.shared" "$SHARED_MY_CNF"; then
+    if [[ ! -e $SHARED_MY_CNF ]] || \
+            ! cmp -s "$LIB/my.cnf.shared" "$SHARED_MY_CNF"; then
         cp -p "$LIB/my.cnf.shared" "$SHARED_MY_CNF"
         echo "         $SHARED_MY_CNF: devstack's changes undone"
     fi
@@ -438,7 +441,14 @@ function do_restack {
     do_check
 }
 
+# clean.sh purges the mysql*, mariadb*, rabbitmq-server and erlang*
+# packages and deletes /var/lib/mysql and /etc/mysql (cleanup_database,
+# cleanup_rpc_backend) of the services enabled: on this host they are
+# shared. Its local.conf first disables them (devstack's own MariaDB is
+# stopped by teardown).
 function do_clean {
+    printf '[[local|localrc]]\ndisable_service mysql rabbit\n' \
+        >> "$DEVSTACK/local.conf"
     run_devstack clean.sh "$LOGS/clean.log"
     step "Nova's tree unpatched" "$LOGS/clean.log" nova_unpatched
 }
