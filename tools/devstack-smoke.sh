@@ -455,7 +455,8 @@ function do_clean {
 
 function nova_unpatched {
     local changed
-    changed=$(git -C "$STACK_HOME/nova" status --porcelain --untracked-files=no)
+    changed=$(as_stack git -C "$STACK_HOME/nova" status --porcelain \
+        --untracked-files=no)
     if [[ -n $changed ]]; then
         echo "Nova's tree still differs from 34.0.0:"
         echo "$changed"
