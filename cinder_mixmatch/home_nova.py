@@ -23,6 +23,7 @@ calls.
 """
 
 import threading
+import urllib.parse
 
 from keystoneauth1 import adapter
 from keystoneauth1 import loading as ks_loading
@@ -37,12 +38,15 @@ REIMAGED_EVENT_VERSION = '2.93'
 SERVER_VOLUME_VERSION = '2.89'
 
 
-def access_rules(prefix='/v2.1'):
+def access_rules(endpoint='/v2.1'):
     """Keystone application credential access rules for these calls.
 
-    prefix: the path of the home Nova's endpoint. Nova enforces them with
-    ``[keystone_authtoken] service_type = compute``.
+    endpoint: the home Nova's endpoint, its catalog URL or just its path
+    (``http://home/compute/v2.1`` under devstack's uWSGI). Nova matches the
+    rules against the whole request path with ``[keystone_authtoken]
+    service_type = compute``.
     """
+    prefix = urllib.parse.urlsplit(endpoint).path.rstrip('/')
     return [{'service': 'compute', 'method': method, 'path': prefix + path}
             for method, path in (
                 ('POST', '/os-server-external-events'),

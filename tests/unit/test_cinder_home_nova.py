@@ -34,10 +34,14 @@ class HomeNovaTest(base.BaseTestCase):
         self.conf = cfg.ConfigOpts()
         conf_mod.register_opts(self.conf)
         self.requests = self.useFixture(rm_fixture.Fixture())
+        self._catalog(NOVA)
+
+    def _catalog(self, nova):
+        """The home Keystone's tokens list Nova at ``nova``."""
         token = ksa_fixture.V3Token()
         token.set_project_scope()
         service = token.add_service('compute')
-        service.add_standard_endpoints(public=NOVA, region='RegionOne')
+        service.add_standard_endpoints(public=nova, region='RegionOne')
         self.requests.post(AUTH_URL + '/auth/tokens', json=token,
                            headers={'X-Subject-Token': uuid.uuid4().hex})
 
@@ -118,26 +122,50 @@ class HomeNovaTest(base.BaseTestCase):
         self.assertEqual(['{"type": "qcow2"}'],
                          self.requests.request_history[-1].qs['delete_info'])
 
-    def test_access_rules_cover_every_call(self):
+    def _assert_access_rules_cover_every_call(self, nova, rules):
+        self._catalog(nova)
         self._application_credential()
-        anything = re.compile(re.escape(NOVA) + '/.*')
+        anything = re.compile(re.escape(nova.rstrip('/')) + '/.*')
         for method in ('GET', 'POST', 'DELETE'):
             self.requests.register_uri(method, anything, json={
                 'events': [], 'volumeAttachment': {}})
-        nova = home_nova.HomeNova(self.conf, 'home')
-        nova.send_events([], '2.51')
-        nova.server_volume('s', 'v')
-        nova.create_volume_snapshot('v', {})
-        nova.delete_volume_snapshot('sn', {})
-        rules = home_nova.access_rules()
+        nova_api = home_nova.HomeNova(self.conf, 'home')
+        nova_api.send_events([], '2.51')
+        nova_api.server_volume('s', 'v')
+        nova_api.create_volume_snapshot('v', {})
+        nova_api.delete_volume_snapshot('sn', {})
         calls = [(r.method, urllib.parse.urlsplit(r.url).path)
-                 for r in self.requests.request_history if 'nova' in r.url]
+                 for r in self.requests.request_history
+                 if r.url.startswith(nova.rstrip('/'))]
         self.assertEqual(4, len(calls))
         for method, path in calls:
             self.assertTrue(
                 [r for r in rules if r['method'] == method and
                  re.fullmatch(r['path'].replace('*', '[^/]+'), path)],
                 '%s %s has no access rule' % (method, path))
+
+    def test_access_rules_cover_every_call(self):
+        self._assert_access_rules_cover_every_call(
+            NOVA, home_nova.access_rules())
+
+    def test_access_rules_under_the_endpoint_path(self):
+        # devstack serves Nova under /compute, behind its web server
+        nova = 'http://home.example.org/compute/v2.1/'
+        rules = home_nova.access_rules(nova)
+        self.assertEqual(
+            {'/compute/v2.1/os-server-external-events',
+             '/compute/v2.1/servers/*/os-volume_attachments/*',
+             '/compute/v2.1/os-assisted-volume-snapshots',
+             '/compute/v2.1/os-assisted-volume-snapshots/*'},
+            {r['path'] for r in rules})
+        self.assertEqual(rules, home_nova.access_rules('/compute/v2.1'))
+        self._assert_access_rules_cover_every_call(nova, rules)
+
+    def test_default_rules_miss_a_prefixed_endpoint(self):
+        # the /v2.1 rules would get every devstack callback a 401
+        self.assertRaises(
+            AssertionError, self._assert_access_rules_cover_every_call,
+            'http://home.example.org/compute/v2.1', home_nova.access_rules())
 
     def test_one_client_per_home(self):
         self._application_credential()
