@@ -13,9 +13,9 @@
 # under the License.
 
 # The devstack plugin in a real devstack, on this host, on demand (not in
-# .ci/run). As root:
+# .ci/run). As root, on a host that devstack may take over:
 #
-#   tools/devstack-smoke.sh [STEP...]
+#   MIXMATCH_DEVSTACK_DISPOSABLE_HOST=yes tools/devstack-smoke.sh [STEP...]
 #
 # Steps, in this order by default (all): prepare stack check k2k unstack
 # restack clean teardown. Each prints its elapsed time and its log, under
@@ -681,6 +681,14 @@ function do_teardown {
 function main {
     if [[ $(id -u) != 0 ]]; then
         echo "$0: run as root (it makes the stack user)" >&2
+        exit 1
+    fi
+    # devstack takes the host over: it installs and upgrades packages, and
+    # its scripts have purged a shared MariaDB and RabbitMQ here once.
+    if [[ ${MIXMATCH_DEVSTACK_DISPOSABLE_HOST:-} != yes ]]; then
+        echo "$0: devstack changes this whole host (packages, sudo," \
+            "MariaDB and RabbitMQ); run it on a machine of its own, with" \
+            "MIXMATCH_DEVSTACK_DISPOSABLE_HOST=yes" >&2
         exit 1
     fi
     local steps=("$@")
