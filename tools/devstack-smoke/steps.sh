@@ -1,0 +1,38 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+# Progress of the devstack scripts: each step with its elapsed time and
+# its log. Sourced; START is the script's start (date +%s).
+
+function elapsed {
+    echo $(( $(date +%s) - START ))
+}
+
+# step NAME LOG COMMAND...: run it, its output to LOG, saying how long; on
+# failure the end of LOG
+function step {
+    local name=$1 log=$2
+    shift 2
+    printf '[%6ss] %s (log: %s)\n' "$(elapsed)" "$name" "$log"
+    local t0 rc=0
+    t0=$(date +%s)
+    # in the background, where errexit still stops it at its first failure
+    ("$@") >> "$log" 2>&1 &
+    wait $! || rc=$?
+    printf '[%6ss] %s: %s in %ss\n' "$(elapsed)" "$name" \
+        "$([[ $rc == 0 ]] && echo done || echo "FAILED (exit $rc)")" \
+        "$(( $(date +%s) - t0 ))"
+    if [[ $rc != 0 ]]; then
+        tail -n 25 "$log" | sed 's/^/    /'
+        return $rc
+    fi
+}
