@@ -65,8 +65,9 @@ function holder_pid {
 
 # inside COMMAND...: run it in the disposable host, as its root user
 function inside {
+    # --wd without a directory: the holder's, its root's /
     nsenter --target "$(holder_pid)" --mount --uts --net --pid --root \
-        --wd=/ env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin \
+        --wd env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin \
         HOME=/root LANG=C.UTF-8 TERM="${TERM:-dumb}" "$@"
 }
 
