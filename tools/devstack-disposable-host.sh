@@ -121,6 +121,10 @@ function network {
         iptables -t nat -A POSTROUTING -s "$ROOT_END/32" ! -o "$HOST_VETH" \
             -j MASQUERADE
     cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
+    # the CAs this host adds to Debian's (a TLS-inspecting egress, say)
+    cp -a /usr/local/share/ca-certificates/. \
+        "$ROOT/usr/local/share/ca-certificates/"
+    chroot "$ROOT" update-ca-certificates
     printf '127.0.0.1 localhost devstack\n::1 localhost\n' > "$ROOT/etc/hosts"
     echo devstack > "$ROOT/etc/hostname"
     echo "$NETNS: $ROOT_END, by $HOST_END to the registries"
