@@ -125,6 +125,8 @@ function network {
     cp -a /usr/local/share/ca-certificates/. \
         "$ROOT/usr/local/share/ca-certificates/"
     chroot "$ROOT" update-ca-certificates
+    # and pip's settings: a venv's pip knows only its own CAs without them
+    [[ ! -e /etc/pip.conf ]] || cp /etc/pip.conf "$ROOT/etc/pip.conf"
     printf '127.0.0.1 localhost devstack\n::1 localhost\n' > "$ROOT/etc/hosts"
     echo devstack > "$ROOT/etc/hostname"
     echo "$NETNS: $ROOT_END, by $HOST_END to the registries"
