@@ -132,14 +132,14 @@ function network {
     echo "$NETNS: $ROOT_END, by $HOST_END to the registries"
 }
 
-# the disposable host's PID 1 holds its namespaces and reaps orphans;
-# when it ends, the kernel ends every process of the host
+# the disposable host's PID 1 (tools/devstack-smoke/pid1)
 function start_holder {
     if holder_pid >/dev/null; then
         echo "running: PID $(holder_pid)"
         return 0
     fi
     mkdir -p "$LOGS" "$ROOT$ROOT_LOGS" "$ROOT$ROOT_DEVSTACK_SRC"
+    install -m 755 "$SMOKE/pid1" "$ROOT/usr/local/sbin/mixmatch-pid1"
     ip netns exec "$NETNS" unshare --mount --uts --pid --fork \
         --mount-proc="$ROOT/proc" bash -c '
             set -e
@@ -148,15 +148,8 @@ function start_holder {
             mount --rbind /sys "$root/sys"
             mount --bind "$logs" "$root$root_logs"
             hostname devstack
-            exec chroot "$root" /usr/bin/python3 -c "
-import os, signal, time
-signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-while True:
-    try:
-        os.wait()
-    except ChildProcessError:
-        time.sleep(1)
-"' holder "$ROOT" "$LOGS" "$ROOT_LOGS" < /dev/null > /dev/null 2>&1 &
+            exec chroot "$root" /usr/local/sbin/mixmatch-pid1' \
+        holder "$ROOT" "$LOGS" "$ROOT_LOGS" < /dev/null > /dev/null 2>&1 &
     local unshare=$! pid="" i
     for i in $(seq 50); do
         pid=$(pgrep -P "$unshare" || true)
