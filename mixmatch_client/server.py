@@ -156,6 +156,13 @@ def _replaced(client, name, function):
         delattr(client, name)
 
 
+def _found_at(stack, client, method, find, scope):
+    """``client.method`` looks up at scope's provider, for stack's block."""
+    stack.enter_context(_replaced(
+        client, method,
+        lambda name_or_id, **kw: _Found(find(scope, name_or_id))))
+
+
 class CreateServer(server.CreateServer):
     _description = server.CreateServer._description + (
         '\n\nWith ``--image-service-provider``, the image lives in that K2K '
@@ -196,10 +203,8 @@ class CreateServer(server.CreateServer):
         server_fields = {}
         with contextlib.ExitStack() as stack:
             if image_scope is not None:
-                stack.enter_context(_replaced(
-                    manager.image, 'find_image',
-                    lambda name_or_id, **kw: _Found(find_image(
-                        image_scope, name_or_id))))
+                _found_at(stack, manager.image, 'find_image', find_image,
+                          image_scope)
                 server_fields.update(
                     image_service_provider=image_scope.provider,
                     image_remote_project=image_scope.project_id)
@@ -209,10 +214,8 @@ class CreateServer(server.CreateServer):
                     raise exceptions.CommandError(
                         'Volume service is not available in the current '
                         'cloud')
-                stack.enter_context(_replaced(
-                    manager.volume, 'find_volume',
-                    lambda name_or_id, **kw: _Found(find_volume(
-                        volume_scope, name_or_id))))
+                _found_at(stack, manager.volume, 'find_volume', find_volume,
+                          volume_scope)
                 mapping_fields.update(
                     service_provider=volume_scope.provider,
                     remote_project=volume_scope.project_id)

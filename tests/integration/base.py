@@ -262,6 +262,23 @@ class TestCase(oslotest_base.BaseTestCase):
                          (seen['status'], seen['attachments']))
         self.assertEqual([], self.foreign_attachments(volume))
 
+    def assertDetachRetried(self, server, volume, attachment, session=None):
+        """After a refused detach: nothing changed, and the retry detaches.
+
+        The server is ACTIVE and both clouds still hold attachment; the
+        same detach, once the fault is over, leaves the volume available
+        at the SP with no BDM for it at home.
+        """
+        self.wait_server(server, 'ACTIVE')
+        self.assertEqual(attachment,
+                         self.assertForeignAttached(server, volume))
+        self.assertEqual(202, self.request_detach(
+            server, volume, session).status_code)
+        self.clients.wait_volume('foreign', volume, 'available')
+        self.clients.wait(lambda: self.home_attachments(server), {},
+                          'server %s attachments' % server)
+        self.assertForeignAvailable(volume)
+
     def wait_foreign_gone(self, volume, timeout=60):
         s, url = self.clients.cinder('foreign-admin')
         self.clients.wait(

@@ -81,16 +81,7 @@ class TestFaults(base.TestCase):
         resp = self.request_detach(server, volume, session)
         self.back_up()
         self.assertRefused(resp, self.SERVICE_PROVIDER)
-        self.wait_server(server, 'ACTIVE')
-        self.assertEqual(attachment,
-                         self.assertForeignAttached(server, volume))
-        # the retry, once the service is back
-        self.assertEqual(202, self.request_detach(
-            server, volume, session).status_code)
-        self.clients.wait_volume('foreign', volume, 'available')
-        self.clients.wait(lambda: self.home_attachments(server), {},
-                          'server %s attachments' % server)
-        self.assertForeignAvailable(volume)
+        self.assertDetachRetried(server, volume, attachment, session)
         return resp
 
     def test_attach_while_foreign_cinder_down(self):
