@@ -120,16 +120,23 @@ function network {
         -j MASQUERADE 2>/dev/null ||
         iptables -t nat -A POSTROUTING -s "$ROOT_END/32" ! -o "$HOST_VETH" \
             -j MASQUERADE
+    echo "$NETNS: $ROOT_END, by $HOST_END to the registries"
+}
+
+# what the root takes of this host: its resolver, the CAs it adds to
+# Debian's (a TLS-inspecting egress, say) and pip's settings (a venv's pip
+# knows only its own CAs without them)
+function root_settings {
     cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
-    # the CAs this host adds to Debian's (a TLS-inspecting egress, say)
+    printf '127.0.0.1 localhost devstack\n::1 localhost\n' > "$ROOT/etc/hosts"
+    echo devstack > "$ROOT/etc/hostname"
     cp -a /usr/local/share/ca-certificates/. \
         "$ROOT/usr/local/share/ca-certificates/"
     chroot "$ROOT" update-ca-certificates
-    # and pip's settings: a venv's pip knows only its own CAs without them
     [[ ! -e /etc/pip.conf ]] || cp /etc/pip.conf "$ROOT/etc/pip.conf"
-    printf '127.0.0.1 localhost devstack\n::1 localhost\n' > "$ROOT/etc/hosts"
-    echo devstack > "$ROOT/etc/hostname"
-    echo "$NETNS: $ROOT_END, by $HOST_END to the registries"
+    # devstack and the sandbox both install packages: one waits for the
+    # other's dpkg lock instead of failing
+    echo 'DPkg::Lock::Timeout "900";' > "$ROOT/etc/apt/apt.conf.d/90lock-wait"
 }
 
 # the disposable host's PID 1 (tools/devstack-smoke/pid1)
@@ -195,6 +202,8 @@ function do_up {
     step "debootstrap and iptables here" "$log" host_tools
     step "Debian 12 root $ROOT" "$log" make_root
     step "network namespace $NETNS" "$log" network
+    step "resolver, CAs, pip and apt settings of this host" "$log" \
+        root_settings
     step "namespaces of the disposable host" "$log" start_holder
     step "its own MariaDB and RabbitMQ" "$log" services
     step "the checkout's HEAD and devstack in it" "$log" checkout_copy
