@@ -584,11 +584,29 @@ function wait_volume {
     return 1
 }
 
+# attached_where: the server the foreign cloud has the volume attached to,
+# and the volumes the devstack Nova has on the server
+function attached_where {
+    local volume
+    volume=$(cat "$LOGS/foreign-volume-id")
+    sandbox_openstack --os-cloud foreign-admin --os-volume-api-version 3.27 \
+        volume attachment list --all-projects --volume-id "$volume" \
+        -f value -c "Server ID"
+    openstack_as devstack server volume list devstack-smoke-server \
+        -f value -c "Volume ID"
+}
+
 function attach {
+    local volume server
+    volume=$(cat "$LOGS/foreign-volume-id")
+    server=$(openstack_as devstack server show devstack-smoke-server \
+        -f value -c id)
     openstack_as devstack server add volume devstack-smoke-server \
-        "$(cat "$LOGS/foreign-volume-id")" --service-provider "$SP_ID"
+        "$volume" --service-provider "$SP_ID"
     wait_volume in-use
     both_views
+    [[ $(attached_where) == "$server"$'\n'"$volume" ]]
+    echo "both clouds: $volume attached to $server"
 }
 
 function detach {
@@ -596,6 +614,8 @@ function detach {
         "$(cat "$LOGS/foreign-volume-id")" --service-provider "$SP_ID"
     wait_volume available
     both_views
+    [[ -z $(attached_where) ]]
+    echo "both clouds: no attachment left"
 }
 
 function do_k2k {
