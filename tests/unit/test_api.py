@@ -90,25 +90,40 @@ class FakeInstance:
             self.saved.append(dict(self.system_metadata))
 
 
-class AttachVolumeTest(base.TestCase):
+class ServerActionTestCase(base.TestCase):
+    """An action on a server of a project user, mixmatch enabled.
+
+    The action proceeds to ``self.proceed``; mixmatch's clients resolve
+    any provider to FOREIGN; policy and the route table are mocks.
+    """
+
+    #: what Nova's own action returns
+    PROCEEDS_TO = None
 
     def setUp(self):
         super().setUp()
         self.flags(enabled=True)
         self.context = nova_context.RequestContext('u', 'p', is_admin=False)
         self.instance = FakeInstance()
-        self.proceed = mock.Mock(return_value='/dev/vdb')
+        self.proceed = mock.Mock(return_value=self.PROCEEDS_TO)
         self.authorize = self.useFixture(fixtures.MockPatch(
             'nova_mixmatch.policies.authorize')).mock
         self.clients = mock.Mock()
         self.clients.identities.resolve.return_value = FOREIGN
         self.useFixture(fixtures.MockPatch(
             'nova_mixmatch.foreign.clients', return_value=self.clients))
-        self.key = sysmeta.key('v1')
         self.save_route = self.useFixture(fixtures.MockPatch(
             'nova_mixmatch.db.save_route')).mock
         self.delete_route = self.useFixture(fixtures.MockPatch(
             'nova_mixmatch.db.delete_route')).mock
+
+
+class AttachVolumeTest(ServerActionTestCase):
+    PROCEEDS_TO = '/dev/vdb'
+
+    def setUp(self):
+        super().setUp()
+        self.key = sysmeta.key('v1')
 
     def _attach(self, **fields):
         return api.attach_volume(self.proceed, self.context, self.instance,
@@ -430,25 +445,12 @@ class ImageActionSchemaTest(base.TestCase):
                               {'rescue': body})
 
 
-class ImageActionTest(base.TestCase):
+class ImageActionTest(ServerActionTestCase):
     """Rebuild and rescue with an image of a provider."""
+    PROCEEDS_TO = 'done'
 
     def setUp(self):
         super().setUp()
-        self.flags(enabled=True)
-        self.context = nova_context.RequestContext('u', 'p', is_admin=False)
-        self.instance = FakeInstance()
-        self.proceed = mock.Mock(return_value='done')
-        self.authorize = self.useFixture(fixtures.MockPatch(
-            'nova_mixmatch.policies.authorize')).mock
-        self.clients = mock.Mock()
-        self.clients.identities.resolve.return_value = FOREIGN
-        self.useFixture(fixtures.MockPatch(
-            'nova_mixmatch.foreign.clients', return_value=self.clients))
-        self.save_route = self.useFixture(fixtures.MockPatch(
-            'nova_mixmatch.db.save_route')).mock
-        self.delete_route = self.useFixture(fixtures.MockPatch(
-            'nova_mixmatch.db.delete_route')).mock
         self.key = sysmeta.image_key('i2')
 
     def test_rebuild_to_a_foreign_image(self):

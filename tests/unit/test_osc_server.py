@@ -39,8 +39,8 @@ class ForeignVolumeAttachmentTest(base.BaseTestCase):
             (request.url, request.body))
 
 
-class FindVolumeTest(base.BaseTestCase):
-    """At a service provider of the HTTP double, by K2K."""
+class FederatedTestCase(base.BaseTestCase):
+    """alice of proj-a, federated to sp1 of the HTTP double."""
 
     def setUp(self):
         super().setUp()
@@ -49,6 +49,13 @@ class FindVolumeTest(base.BaseTestCase):
         self.scope = clouds.Clouds(ks_session.Session(auth=v3.Token(
             self.cloud.home_auth_url, token,
             project_id='proj-a'))).federate('sp1')
+
+
+class FindVolumeTest(FederatedTestCase):
+    """At a service provider of the HTTP double, by K2K."""
+
+    def setUp(self):
+        super().setUp()
         self.volume = self.cloud.create_volume('sp1', 'k2k-proj-a',
                                                name='data')
 
@@ -74,16 +81,11 @@ class FindVolumeTest(base.BaseTestCase):
             server.find_volume, self.scope, self.volume)
 
 
-class FindImageTest(base.BaseTestCase):
+class FindImageTest(FederatedTestCase):
     """``server create --image-service-provider``'s image, by K2K."""
 
     def setUp(self):
         super().setUp()
-        self.cloud = self.useFixture(cloud.CloudDouble(('sp1',)))
-        token = self.cloud.add_user('alice', 'proj-a')
-        self.scope = clouds.Clouds(ks_session.Session(auth=v3.Token(
-            self.cloud.home_auth_url, token,
-            project_id='proj-a'))).federate('sp1')
         self.image = self.cloud.create_image('sp1', 'k2k-proj-a',
                                              name='far')
         self.cloud.create_image('sp1', 'someone-else', name='private')
