@@ -428,11 +428,11 @@ function do_restack {
 # clean.sh purges the mysql*, mariadb*, rabbitmq-server and erlang*
 # packages and deletes /var/lib/mysql and /etc/mysql (cleanup_database,
 # cleanup_rpc_backend) of the services enabled: this host's are treated as
-# shared. They are disabled first where clean.sh reads its settings: the
-# .localrc.auto stack.sh extracted from local.conf (a line added to
-# local.conf is not read; devstack's own MariaDB is stopped by teardown).
+# shared. They are disabled first where clean.sh reads them last: the
+# .stackenv stack.sh saved, whose ENABLED_SERVICES overrides local.conf's
+# (devstack's own MariaDB is stopped by teardown).
 function do_clean {
-    echo 'disable_service mysql rabbit' >> "$DEVSTACK/.localrc.auto"
+    echo 'disable_service mysql rabbit' >> "$DEVSTACK/.stackenv"
     run_devstack clean.sh "$LOGS/clean.log"
     step "Nova's tree unpatched" "$LOGS/clean.log" nova_unpatched
 }
