@@ -645,17 +645,6 @@ function drop_devstack_rabbit {
     echo "RabbitMQ: no stackrabbit user, no nova_cell vhost"
 }
 
-function shared_services_intact {
-    mysql --no-defaults -uroot -h127.0.0.1 -P3306 -e 'select 1' >/dev/null
-    echo "shared MariaDB: root logs in without a password"
-    local extra
-    extra=$(mysql --no-defaults -uroot -h127.0.0.1 -P3306 -sN -e \
-        "select count(*) from mysql.user where user = 'root' and host = '%'")
-    echo "shared MariaDB: root@'%' accounts: $extra"
-    [[ $extra == 0 ]]
-    /usr/sbin/rabbitmqctl authenticate_user guest guest
-}
-
 function leftover_processes {
     local left
     left=$(pgrep -u "$STACK_USER" -a || true)

@@ -10,8 +10,9 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-# Progress of the devstack scripts: each step with its elapsed time and
-# its log. Sourced; START is the script's start (date +%s).
+# What the devstack scripts share: progress (each step with its elapsed
+# time and its log) and the check of the MariaDB and RabbitMQ devstack must
+# not touch. Sourced; START is the script's start (date +%s).
 
 function elapsed {
     echo $(( $(date +%s) - START ))
@@ -35,4 +36,18 @@ function step {
         tail -n 25 "$log" | sed 's/^/    /'
         return $rc
     fi
+}
+
+# the host's MariaDB and RabbitMQ, as this machine kind has them: root
+# logs in without a password (and only from here), guest logs in
+function shared_services_intact {
+    mysql --no-defaults -uroot -h127.0.0.1 -P3306 -sN \
+        -e 'select concat("shared MariaDB ", version(), " ", @@datadir)'
+    echo "shared MariaDB: root logs in without a password"
+    local extra
+    extra=$(mysql --no-defaults -uroot -h127.0.0.1 -P3306 -sN -e \
+        "select count(*) from mysql.user where user = 'root' and host = '%'")
+    echo "shared MariaDB: root@'%' accounts: $extra"
+    [[ $extra == 0 ]]
+    /usr/sbin/rabbitmqctl authenticate_user guest guest
 }
